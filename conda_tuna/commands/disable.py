@@ -1,0 +1,47 @@
+"""`conda tuna disable`: remove what enable wrote, leaving every other file as it was."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conda.base.context import context
+
+from .. import config_writer
+from ..conda_context import drop_in_path, emit_json, existing_drop_ins
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+
+def targets(scope: str | None) -> list[tuple[str, object]]:
+    """(scope, path) pairs to remove: the given scope, else every scope that has our file."""
+    if scope:
+        return [(scope, drop_in_path(scope))]
+    return [(s, d.path) for s, d in existing_drop_ins()]
+
+
+def execute(args: Namespace) -> int:
+    removed: list[dict[str, str]] = []
+    plan = targets(args.scope)
+    for scope, path in plan:
+        if context.dry_run:
+            if config_writer.read(path) is not None:
+                removed.append({"scope": scope, "file": str(path)})
+            continue
+        if config_writer.remove(path) is not None:
+            removed.append({"scope": scope, "file": str(path)})
+    extra: dict[str, object] = {}
+    if context.json:
+        emit_json({"success": True, "dry_run": bool(context.dry_run), "removed": removed,
+                   "enabled": False if removed or not plan else None, **extra})
+        return 0
+    if not removed:
+        where = f"at {args.scope} scope" if args.scope else "anywhere"
+        print(f"conda-tuna is not enabled {where}; nothing to do.")
+        return 0
+    verb = "Would remove" if context.dry_run else "Removed"
+    for item in removed:
+        print(f"{verb} {item['file']} ({item['scope']} scope).")
+    if not context.dry_run:
+        print("conda now uses your own configuration again, exactly as before `enable`.")
+    return 0

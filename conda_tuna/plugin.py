@@ -1,0 +1,160 @@
+"""conda's entry point into conda-tuna: hook registrations only.
+
+conda imports this module on every command, so it imports nothing but conda's own plugin
+types (already loaded by conda) and defers every piece of real work to the module that owns
+it, imported inside the hook that needs it. Each hook returns at once when its feature is
+switched off or the mirror is not enabled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conda import plugins
+from conda.common.configuration import PrimitiveParameter, SequenceParameter
+from conda.plugins.types import (
+    CondaHealthCheck,
+    CondaPostCommand,
+    CondaPreCommand,
+    CondaPreSolve,
+    CondaRequestHeader,
+    CondaSetting,
+    CondaSubcommand,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: conda commands that fetch repodata or packages (26.x reports `env create` as "create").
+FETCHING_COMMANDS = frozenset(
+    {"create", "install", "update", "env_create", "env_update", "search", "remove"}
+)
+#: Commands that add packages to an existing environment (the pip rule cares about these).
+CHANGING_COMMANDS = frozenset({"install", "update", "env_update"})
+
+
+def _configure_parser(parser) -> None:
+    from .cli import configure_parser
+
+    configure_parser(parser)
+
+
+def _execute(args) -> int:
+    from .cli import execute
+
+    return execute(args)
+
+
+@plugins.hookimpl
+def conda_subcommands() -> Iterable[CondaSubcommand]:
+    yield CondaSubcommand(
+        name="tuna",
+        summary="Route conda through the TUNA mirror (or another mirror), check and repair it.",
+        action=_execute,
+        configure_parser=_configure_parser,
+    )
+
+
+# name -> (default, description); all live under `plugins:` and are read as context.plugins.X
+_SETTINGS: dict[str, tuple[object, str]] = {
+    "tuna_mirror": ("", "Name of the mirror conda-tuna routes to (written by `conda tuna enable`)."),
+    "tuna_mirror_url": ("", "Root URL of that mirror (written by `conda tuna enable`)."),
+    "tuna_arch_check": (
+        "warn",
+        "Before a solve, check every spec has a build for this machine: warn, error or off.",
+    ),
+    "tuna_pip_policy": (
+        "warn",
+        "conda-then-pip rule for environments holding pip packages: warn, strict or off.",
+    ),
+    "tuna_failover": (
+        True,
+        "When the mirror fails, go on through the next healthy mirror (announced in one line).",
+    ),
+    "tuna_sync_max_age_hours": (24, "Warn when the mirror's last successful sync is older."),
+    "tuna_probe_timeout": (3.0, "Seconds that one round of mirror probes may take in all."),
+    "tuna_health_cache_seconds": (
+        600, "How long a mirror health result is reused before the mirror is asked again."
+    ),
+}
+
+
+@plugins.hookimpl
+def conda_settings() -> Iterable[CondaSetting]:
+    for name, (default, description) in _SETTINGS.items():
+        yield CondaSetting(name=name, description=description,
+                           parameter=PrimitiveParameter(default))
+    yield CondaSetting(
+        name="tuna_fallback_mirrors",
+        description=(
+            "Ordered mirrors (names or root URLs) to fail over to; empty means the active "
+            "mirror's sister site, then upstream."
+        ),
+        parameter=SequenceParameter(PrimitiveParameter("", element_type=str), default=()),
+    )
+
+
+def _pre_command(command: str) -> None:
+    from .runtime import pre_command
+
+    pre_command(command)
+
+
+def _post_command(command: str) -> None:
+    from .runtime import post_command
+
+    post_command(command)
+
+
+@plugins.hookimpl
+def conda_pre_commands() -> Iterable[CondaPreCommand]:
+    yield CondaPreCommand(name="conda-tuna", action=_pre_command, run_for=FETCHING_COMMANDS)
+
+
+@plugins.hookimpl
+def conda_post_commands() -> Iterable[CondaPostCommand]:
+    yield CondaPostCommand(name="conda-tuna", action=_post_command, run_for=FETCHING_COMMANDS)
+
+
+def _pre_solve(specs_to_add, specs_to_remove) -> None:
+    from conda.base.context import context
+
+    if str(context.plugins.tuna_arch_check).lower() == "off":
+        return
+    from .arch_hooks import pre_solve
+
+    pre_solve(specs_to_add, specs_to_remove)
+
+
+@plugins.hookimpl
+def conda_pre_solves() -> Iterable[CondaPreSolve]:
+    yield CondaPreSolve(name="conda-tuna-arch-check", action=_pre_solve)
+
+
+@plugins.hookimpl
+def conda_error_hints(error):
+    from .hints import error_hints
+
+    yield from error_hints(error)
+
+
+@plugins.hookimpl
+def conda_request_headers(host: str, path: str) -> Iterable[CondaRequestHeader]:
+    """The last line of the credential guard: no request with credentials reaches a mirror.
+
+    conda calls this for every HTTP request, with its host and path, before sending it.
+    """
+    from conda.base.context import context
+
+    if context.plugins.tuna_mirror_url:
+        from .credentials import guard_request
+
+        guard_request(host, path, context.plugins.tuna_mirror_url)
+    return ()
+
+
+@plugins.hookimpl
+def conda_health_checks() -> Iterable[CondaHealthCheck]:
+    from .doctor_checks import health_checks
+
+    yield from health_checks()
