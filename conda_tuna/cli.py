@@ -59,7 +59,7 @@ def _configure_enable(sub) -> None:
                    help="Accept a plain http:// mirror on a non-loopback host.")
     _add_scope(p, "user")
     _add_env_target(p)
-    p.add_argument("--channels", choices=("defaults", "conda-forge"),
+    p.add_argument("--channels", dest="initial_channel", choices=("defaults", "conda-forge"),
                    help="Channel to use when none is configured (conda 25.9+ starts with "
                    "none). conda-forge is free for everyone; Anaconda's `defaults` needs a "
                    "paid licence in organisations of more than 200 people.")

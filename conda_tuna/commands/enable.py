@@ -48,8 +48,8 @@ def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | N
     """
     if existing:
         return None, None
-    if args.channels:
-        return [args.channels], None
+    if args.initial_channel:
+        return [args.initial_channel], None
     if context.always_yes or context.json or not stdin_is_interactive():
         return ["defaults"], "No channels were configured; using `defaults`."
     answer = input(

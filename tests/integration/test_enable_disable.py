@@ -1,0 +1,257 @@
+"""enable / status / disable with real conda against a loopback TUNA-shaped mirror.
+
+Every test reads the servers' request logs: traffic that should reach the mirror did, and
+nothing that should stay upstream (credentials, unmirrored channels) touched the mirror.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.conda_runner import snapshot
+
+pytestmark = pytest.mark.integration
+
+
+def enable(sandbox, mirror, *extra: str):
+    return sandbox.run("tuna", "enable", "--url", mirror.url, "-y", *extra).check()
+
+
+def repodata_hits(server, channel_path: str) -> list[str]:
+    return [p for p in server.paths() if channel_path in p and "repodata" in p]
+
+
+def test_create_without_channels_flag_uses_mirror_for_defaults(sandbox, mirror, tmp_path):
+    sandbox.write_condarc("channels:\n  - defaults\n")
+    enable(sandbox, mirror)
+    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-app")
+    result.check()
+    assert repodata_hits(mirror, "/anaconda/pkgs/main/linux-64/")
+    assert any(p.endswith("tunatest-app-2.0-h0_0.conda") for p in mirror.paths())
+    assert (tmp_path / "env" / "conda-meta").is_dir()
+    meta = list((tmp_path / "env" / "conda-meta").glob("tunatest-app-*.json"))
+    assert meta and mirror.url in meta[0].read_text()
+
+
+def test_empty_channels_get_defaults_with_yes(sandbox, mirror, tmp_path):
+    """conda 25.9+ starts with no channels: enable -y sets `defaults` so create just works."""
+    result = enable(sandbox, mirror)
+    assert "Anaconda's terms" in result.output
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
+    assert repodata_hits(mirror, "/anaconda/pkgs/main/")
+
+
+def test_channels_conda_forge_choice(sandbox, mirror, tmp_path):
+    enable(sandbox, mirror, "--channels", "conda-forge")
+    assert "conda-forge" in sandbox.drop_in.read_text()
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "cf-tool").check()
+    assert repodata_hits(mirror, "/anaconda/cloud/conda-forge/linux-64/")
+    assert not repodata_hits(mirror, "/anaconda/pkgs/main/")
+
+
+def test_c_conda_forge_goes_to_mirror(sandbox, mirror, tmp_path):
+    sandbox.write_condarc("channels:\n  - defaults\n")
+    enable(sandbox, mirror)
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "-c", "conda-forge",
+                "--override-channels", "cf-lib").check()
+    assert any(p.endswith("cf-lib-1.2-h0_0.conda") for p in mirror.paths())
+
+
+@pytest.mark.parametrize("how", ["-c", "spec", "condarc"])
+def test_explicit_upstream_url_goes_to_mirror(sandbox, mirror, upstream, tmp_path, how):
+    url = "https://conda.anaconda.org/conda-forge"
+    condarc = f"channel_alias: {upstream.url}\n"
+    args = ["create", "-p", str(tmp_path / "env"), "-y"]
+    if how == "-c":
+        args += ["--override-channels", "-c", url, "cf-tool"]
+    elif how == "spec":
+        args += ["--override-channels", "-c", "nvidia", f"{url}::cf-tool"]
+    else:
+        condarc += f"channels:\n  - {url}\n"
+        args += ["cf-tool"]
+    sandbox.write_condarc(condarc)
+    enable(sandbox, mirror)
+    sandbox.run(*args).check()
+    assert repodata_hits(mirror, "/anaconda/cloud/conda-forge/linux-64/")
+    assert any("/anaconda/cloud/conda-forge/linux-64/cf-tool" in p for p in mirror.paths())
+    assert not repodata_hits(upstream, "/conda-forge/")
+
+
+def test_explicit_pkgs_main_url_goes_to_mirror(sandbox, mirror, tmp_path):
+    enable(sandbox, mirror)
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "--override-channels",
+                "-c", "https://repo.anaconda.com/pkgs/main", "tunatest-base").check()
+    assert any("/anaconda/pkgs/main/linux-64/tunatest-base" in p for p in mirror.paths())
+
+
+def test_environment_yml_channels_go_to_mirror(sandbox, mirror, upstream, tmp_path):
+    sandbox.write_condarc(f"channel_alias: {upstream.url}\n")
+    enable(sandbox, mirror)
+    env_file = tmp_path / "environment.yml"
+    env_file.write_text(
+        "name: fromfile\nchannels:\n  - https://conda.anaconda.org/conda-forge\n"
+        "  - defaults\ndependencies:\n  - cf-tool\n  - tunatest-base\n"
+    )
+    sandbox.run("env", "create", "-f", str(env_file), "-p", str(tmp_path / "env"),
+                "-y").check()
+    assert any("/anaconda/cloud/conda-forge/linux-64/cf-tool" in p for p in mirror.paths())
+    assert any("/anaconda/pkgs/main/linux-64/tunatest-base" in p for p in mirror.paths())
+    assert not upstream.paths()
+
+
+def test_unmirrored_channel_stays_upstream(sandbox, mirror, upstream, tmp_path):
+    sandbox.write_condarc(f"channel_alias: {upstream.url}\nchannels:\n  - defaults\n")
+    enable(sandbox, mirror)
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "-c", "nvidia",
+                "nv-tool").check()
+    assert repodata_hits(upstream, "/nvidia/linux-64/")
+    assert not [p for p in mirror.paths() if "nvidia" in p]
+
+
+@pytest.mark.parametrize("where", ["-c", "condarc", "spec", "envfile"])
+def test_token_never_reaches_mirror(sandbox, mirror, upstream, tmp_path, where):
+    """A token URL for a mirrored channel stays on its own host, token and all."""
+    token = "tk-5ecret-0123"
+    host = upstream.url.split("://", 1)[1]
+    token_url = f"http://{host}/t/{token}/conda-forge"
+    # make the upstream host 'the' anaconda.org for migration purposes
+    sandbox.write_condarc(
+        f"channel_alias: {upstream.url}\nmigrated_custom_channels:\n"
+        f"  conda-forge: {upstream.url}\n"
+        + (f"channels:\n  - {token_url}\n" if where == "condarc" else "")
+    )
+    enable(sandbox, mirror)
+    prefix = str(tmp_path / "env")
+    if where == "-c":
+        result = sandbox.run("create", "-p", prefix, "-y", "--override-channels",
+                             "-c", token_url, "cf-tool")
+    elif where == "spec":
+        result = sandbox.run("create", "-p", prefix, "-y", "--override-channels",
+                             "-c", "nvidia", f"{token_url}::cf-tool")
+    elif where == "envfile":
+        env_file = tmp_path / "environment.yml"
+        env_file.write_text(f"channels:\n  - {token_url}\ndependencies:\n  - cf-tool\n")
+        result = sandbox.run("env", "create", "-f", str(env_file), "-p", prefix, "-y")
+    else:
+        result = sandbox.run("create", "-p", prefix, "-y", "cf-tool")
+    assert token not in " ".join(mirror.paths())
+    for request in mirror.requests:
+        assert token not in " ".join(request.headers.values())
+    # and the channel really was used upstream, with its token
+    assert any(f"/t/{token}/conda-forge/" in p for p in upstream.paths()), result.output
+    result.check()
+
+
+def test_status_reports_credentialed_channel_upstream(sandbox, mirror):
+    sandbox.write_condarc("channels:\n  - https://conda.anaconda.org/t/abc-123/conda-forge\n")
+    enable(sandbox, mirror)
+    status = sandbox.run("tuna", "status", "--json", "--offline").check().json()
+    assert status["enabled"] is True
+    rows = [c for c in status["channels"] if "<TOKEN>" in c["channel"]]
+    assert rows and rows[0]["via"] == "upstream" and "credentials" in rows[0]["reason"]
+    assert "abc-123" not in sandbox.run("tuna", "status", "--offline").output
+
+
+def test_status_json_shape_and_shadowing(sandbox, mirror):
+    sandbox.write_condarc(
+        "channels:\n  - conda-forge\n  - nvidia\n"
+        "custom_channels:\n  conda-forge: https://example.invalid/cloud\n"
+    )
+    enable(sandbox, mirror)
+    status = sandbox.run("tuna", "status", "--json", "--offline").check().json()
+    assert status["enabled"] is True and status["scope"] == "user"
+    assert status["file"] == str(sandbox.drop_in)
+    assert status["mirror"]["url"] == mirror.url
+    by_name = {}
+    for row in status["channels"]:
+        by_name.setdefault(row["channel"], []).append(row)
+        assert set(row) >= {"channel", "url", "via", "reason"}
+    assert by_name["conda-forge"][0]["via"] == "upstream"
+    assert "shadowed" in by_name["conda-forge"][0]["reason"]
+    assert by_name["nvidia"][0]["via"] == "upstream"
+    assert all(r["via"] == "mirror" for r in by_name["defaults"])
+    shadow = status["shadowed_by"]
+    assert any(s["key"] == "custom_channels.conda-forge"
+               and s["source"] == str(sandbox.condarc) for s in shadow)
+
+
+def test_disable_restores_files_byte_for_byte(sandbox, mirror):
+    original = "# my settings\nchannels:\n  - defaults   # keep\nshow_channel_urls: true\n"
+    sandbox.write_condarc(original)
+    before = snapshot(sandbox.home)
+    enable(sandbox, mirror)
+    assert sandbox.drop_in.exists()
+    assert sandbox.condarc.read_text() == original
+    again = sandbox.run("tuna", "enable", "--url", mirror.url, "-y").check()
+    assert "Already enabled" in again.output
+    sandbox.run("tuna", "disable").check()
+    assert snapshot(sandbox.home) == before
+    assert not (sandbox.home / ".conda").exists()
+    noop = sandbox.run("tuna", "disable").check()
+    assert "not enabled" in noop.output
+
+
+def test_dry_run_writes_nothing(sandbox, mirror):
+    before = snapshot(sandbox.home)
+    result = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run", "-y").check()
+    assert "custom_multichannels" in result.output and "Dry run" in result.output
+    assert snapshot(sandbox.home) == before
+    data = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run", "--json",
+                       "-y").check().json()
+    assert data["dry_run"] is True and "custom_channels" in data["content"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mirror", "nosuch"], "Known mirrors: tuna, bfsu"),
+        (["--url", "not a url"], "Malformed mirror URL"),
+        (["--url", "http://mirror.example.org"], "plain http://"),
+    ],
+)
+def test_bad_input_is_a_conda_error_and_writes_nothing(sandbox, args, message):
+    before = snapshot(sandbox.home)
+    result = sandbox.run("tuna", "enable", "-y", *args)
+    assert result.returncode == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert snapshot(sandbox.home) == before
+    as_json = sandbox.run("tuna", "enable", "-y", "--json", *args)
+    assert as_json.returncode == 1 and message in as_json.json()["message"]
+
+
+def test_malformed_existing_drop_in(sandbox, mirror):
+    sandbox.drop_in.parent.mkdir(parents=True)
+    sandbox.drop_in.write_text("channels: [oops\n")
+    result = sandbox.run("tuna", "enable", "--url", mirror.url, "-y")
+    assert result.returncode == 1 and "not a valid conda-tuna file" in result.output
+    assert sandbox.drop_in.read_text() == "channels: [oops\n"
+
+
+def test_system_scope_without_permission(sandbox, mirror, tmp_path):
+    locked = tmp_path / "locked-root"
+    locked.mkdir()
+    locked.chmod(0o500)
+    sandbox.extra_env["CONDA_ROOT_PREFIX"] = str(locked)
+    try:
+        import os
+
+        if os.geteuid() == 0:
+            pytest.skip("root ignores directory permissions")
+        result = sandbox.run("tuna", "enable", "--url", mirror.url, "--scope", "system", "-y")
+        assert result.returncode == 1 and "Cannot write" in result.output
+    finally:
+        locked.chmod(0o700)
+
+
+def test_env_scope_only_affects_that_environment(sandbox, mirror, tmp_path):
+    sandbox.write_condarc("channels:\n  - defaults\n")
+    enable(sandbox, mirror)
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
+    sandbox.run("tuna", "disable").check()
+    sandbox.extra_env["CONDA_PREFIX"] = str(tmp_path / "env")
+    sandbox.run("tuna", "enable", "--url", mirror.url, "--scope", "env", "-y").check()
+    assert (tmp_path / "env" / "condarc.d" / "conda-tuna.yml").exists()
+    status = sandbox.run("tuna", "status", "--json", "--offline").check().json()
+    assert status["enabled"] and status["scope"] == "env"
+    sandbox.run("tuna", "disable", "--scope", "env").check()
+    assert not (tmp_path / "env" / "condarc.d").exists()
