@@ -10,9 +10,9 @@ Pure Python, no conda import: it is used by the plugin at start-up and by unit t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from .errors import TunaError
@@ -114,6 +114,7 @@ class Mirror:
 
     @property
     def host(self) -> str:
+        """host[:port] of the root, the unit requests are compared by."""
         return urlsplit(self.root).netloc.rpartition("@")[2].lower()
 
     def pkgs_url(self, channel: str) -> str:

@@ -118,7 +118,7 @@ def read(path: Path) -> DropIn | None:
     """The drop-in at `path`, None when absent; TunaError when present but not ours or broken."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing can be there
         return None
     except OSError as exc:
         raise TunaError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
@@ -173,8 +173,10 @@ def _permission_error(path: Path, exc: OSError) -> TunaError:
 def check_writable(directory: Path) -> None:
     """Fail early, before anything is written, when `directory` cannot be created or written."""
     probe = directory
-    while not probe.exists():
+    while not probe.exists() and probe.parent != probe:
         probe = probe.parent
+    if not probe.is_dir():
+        raise _permission_error(directory / FILE_NAME, NotADirectoryError(20, "Not a directory"))
     if not os.access(probe, os.W_OK | os.X_OK):
         raise _permission_error(directory / FILE_NAME, PermissionError(13, "Permission denied"))
 

@@ -40,7 +40,13 @@ def _upstream_channel(url: str):
 
 
 def _host_of(channel) -> str:
+    """host[:port] of a resolved Channel's location."""
     return (channel.location or "").split("/", 1)[0].lower()
+
+
+def _netloc_of(url: str) -> str:
+    """host[:port] of a URL as written, without user:password."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 def install() -> bool:
@@ -56,8 +62,7 @@ def install() -> bool:
         resolved = original(url)
         if not has_credentials(url):
             return resolved
-        written_host = (urlsplit(url).hostname or "").lower()
-        if _host_of(resolved).split(":", 1)[0] == written_host:
+        if _host_of(resolved) == _netloc_of(url):
             return resolved
         return _upstream_channel(url)
 

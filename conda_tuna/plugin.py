@@ -57,7 +57,7 @@ def conda_subcommands() -> Iterable[CondaSubcommand]:
 
 # name -> (default, description); all live under `plugins:` and are read as context.plugins.X
 _SETTINGS: dict[str, tuple[object, str]] = {
-    "tuna_mirror": ("", "Name of the mirror conda-tuna routes to (written by `conda tuna enable`)."),
+    "tuna_mirror": ("", "Name of the mirror conda-tuna routes to (set by `conda tuna enable`)."),
     "tuna_mirror_url": ("", "Root URL of that mirror (written by `conda tuna enable`)."),
     "tuna_arch_check": (
         "warn",

@@ -10,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.conda_runner import CondaSandbox, conda_missing_reason  # noqa: E402
-from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job  # noqa: E402
+from tests.support.conda_runner import CondaSandbox, conda_missing_reason
+from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job
 
 
 def pytest_collection_modifyitems(config, items):
@@ -72,7 +72,7 @@ def mirror(mirror_tree):
 
 @pytest.fixture
 def upstream(upstream_tree):
-    with MirrorServer(upstream_tree.root, "upstream") as server:
+    with MirrorServer(upstream_tree.root, "upstream", accept_tokens=True) as server:
         yield server
 
 

@@ -64,7 +64,7 @@ def channel_rows(mirror: Mirror | None, shadowed: list[dict[str, str]]) -> list[
     for name in names:
         expected = route(name, mirror, windows=windows()) if mirror else []
         for i, url in enumerate(_resolved_urls(name)):
-            host = (urlsplit(url).hostname or "").lower()
+            host = urlsplit(url).netloc.rpartition("@")[2].lower()
             via = MIRROR if mirror and host == mirror.host else UPSTREAM
             shown = redact(name)
             if not mirror:
@@ -106,6 +106,9 @@ def collect(args: Namespace) -> dict[str, object]:
         "shadowed_by": shadowed,
         "subdir": context.subdir,
     }
+    from ..conda_health import sync_section  # issue 5: the mirror's freshness
+
+    status["sync"] = sync_section(mirror, offline=getattr(args, "offline", False))
     return status
 
 
@@ -136,6 +139,9 @@ def _print(status: dict[str, object]) -> None:
         print("Settings read after conda-tuna's file that change where channels go:")
         for s in status["shadowed_by"]:
             print(f"  {s['key']} = {s['value']}  (set in {s['source']})")
+    from ..sync_status import print_section  # issue 5: the mirror's freshness
+
+    print_section(status.get("sync"))
 
 
 def execute(args: Namespace) -> int:

@@ -134,12 +134,17 @@ def test_token_never_reaches_mirror(sandbox, mirror, upstream, tmp_path, where):
         result = sandbox.run("env", "create", "-f", str(env_file), "-p", prefix, "-y")
     else:
         result = sandbox.run("create", "-p", prefix, "-y", "cf-tool")
+    result.check()
     assert token not in " ".join(mirror.paths())
     for request in mirror.requests:
         assert token not in " ".join(request.headers.values())
-    # and the channel really was used upstream, with its token
-    assert any(f"/t/{token}/conda-forge/" in p for p in upstream.paths()), result.output
-    result.check()
+    if where == "spec":
+        # conda's MatchSpec keeps only the channel's canonical name ("conda-forge") and
+        # drops the token itself, before any request; the package comes from the mirror.
+        assert any("/anaconda/cloud/conda-forge/linux-64/cf-tool" in p for p in mirror.paths())
+    else:
+        # the channel really was used upstream, with its token
+        assert any(f"/t/{token}/conda-forge/" in p for p in upstream.paths()), result.output
 
 
 def test_status_reports_credentialed_channel_upstream(sandbox, mirror):
@@ -219,12 +224,40 @@ def test_bad_input_is_a_conda_error_and_writes_nothing(sandbox, args, message):
     assert as_json.returncode == 1 and message in as_json.json()["message"]
 
 
-def test_malformed_existing_drop_in(sandbox, mirror):
+@pytest.mark.parametrize(
+    "content",
+    [
+        "channels:\n  - conda-forge\n",  # a hand-written file under our name
+        "# conda-tuna-meta: {broken\nchannels: []\n",  # our header, damaged
+    ],
+)
+def test_malformed_existing_drop_in(sandbox, mirror, content):
+    """A file at our path that is not (or no longer) ours is never overwritten or deleted.
+
+    (A file that is not even YAML stops conda itself while it loads its configuration,
+    before any plugin runs; conda reports that one.)
+    """
     sandbox.drop_in.parent.mkdir(parents=True)
-    sandbox.drop_in.write_text("channels: [oops\n")
-    result = sandbox.run("tuna", "enable", "--url", mirror.url, "-y")
-    assert result.returncode == 1 and "not a valid conda-tuna file" in result.output
-    assert sandbox.drop_in.read_text() == "channels: [oops\n"
+    sandbox.drop_in.write_text(content)
+    for args in (["enable", "--url", mirror.url, "-y"], ["disable"], ["disable", "--json"]):
+        result = sandbox.run("tuna", *args)
+        assert result.returncode == 1, result.output
+        assert "not a valid conda-tuna file" in result.output
+        assert "Traceback" not in result.output
+    assert sandbox.drop_in.read_text() == content
+
+
+def test_system_scope_that_cannot_be_created(sandbox, mirror, tmp_path):
+    """An unusable system scope is a clear error before anything is written (also as root)."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the base installation should be\n")
+    sandbox.extra_env["CONDA_ROOT_PREFIX"] = str(blocker / "miniconda3")
+    status_before = sandbox.run("tuna", "status", "--json", "--offline").json()
+    result = sandbox.run("tuna", "enable", "--url", mirror.url, "--scope", "system", "-y")
+    assert result.returncode == 1 and "Cannot write" in result.output, result.output
+    assert "--scope user" in result.output and "Traceback" not in result.output
+    assert blocker.read_text().startswith("a file")
+    assert sandbox.run("tuna", "status", "--json", "--offline").json() == status_before
 
 
 def test_system_scope_without_permission(sandbox, mirror, tmp_path):

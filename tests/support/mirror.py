@@ -11,6 +11,7 @@ import bz2
 import hashlib
 import io
 import json
+import re
 import tarfile
 import threading
 import time
@@ -221,6 +222,8 @@ class Fault:
     status: int | None = None  # answer with this status (e.g. 503, 404)
     delay: float = 0.0  # sleep this long first (a slow mirror)
     hang: bool = False  # never answer (until the server stops)
+    truncate_after: int | None = None  # send only this many bytes of a file's body, then cut
+    times: int | None = None  # apply to this many requests only, then serve normally
 
 
 @dataclass
@@ -238,11 +241,15 @@ class MirrorServer:
     `requests` is the log; `paths()` the requested paths.
     """
 
-    def __init__(self, root: Path, name: str = "mirror") -> None:
+    def __init__(self, root: Path, name: str = "mirror", *, accept_tokens: bool = False) -> None:
         self.root = Path(root)
         self.name = name
+        #: serve /t/<token>/<path> as /<path>, like anaconda.org does for tokens
+        self.accept_tokens = accept_tokens
         self.requests: list[Request] = []
         self.faults: dict[str, Fault] = {}
+        #: honour Range/If-Range for files (off: the whole file with 200, as before)
+        self.ranges = False
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -265,8 +272,50 @@ class MirrorServer:
                 path = self.path.split("?", 1)[0]
                 for prefix, fault in sorted(server.faults.items(), key=lambda x: -len(x[0])):
                     if path.startswith(prefix):
+                        with server._lock:
+                            if fault.times is not None:
+                                if fault.times <= 0:
+                                    return None
+                                fault.times -= 1
                         return fault
                 return None
+
+            def _send_file(self, target: Path, fault: Fault | None) -> None:
+                """A file with Range support and an optional cut after N body bytes."""
+                data = target.read_bytes()
+                stamp = self.date_time_string(int(target.stat().st_mtime))
+                start, wanted = 0, self.headers.get("Range") if server.ranges else None
+                if wanted and self.headers.get("If-Range", stamp) == stamp:
+                    match = re.fullmatch(r"bytes=(\d+)-", wanted.strip())
+                    start = int(match.group(1)) if match else 0
+                if start >= len(data) > 0:
+                    server._log(self, 416)
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(data)}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = data[start:]
+                server._log(self, 206 if start else 200)
+                self.send_response(206 if start else 200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Last-Modified", stamp)
+                if server.ranges:
+                    self.send_header("Accept-Ranges", "bytes")
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.end_headers()
+                if fault and fault.truncate_after is not None:
+                    body = body[: fault.truncate_after]
+                    self.close_connection = True
+                self.wfile.write(body)
+                self.wfile.flush()
+
+            def translate_path(self, path):
+                if server.accept_tokens:
+                    path = re.sub(r"^/t/[^/]+/", "/", path)
+                return super().translate_path(path)
 
             def _handle(self, head: bool) -> None:
                 fault = self._fault()
@@ -286,7 +335,11 @@ class MirrorServer:
                     if not head:
                         self.wfile.write(body)
                     return
-                target = server.root / self.path.split("?", 1)[0].lstrip("/")
+                target = Path(self.translate_path(self.path))
+                cut = fault is not None and fault.truncate_after is not None
+                if not head and target.is_file() and (server.ranges or cut):
+                    self._send_file(target, fault)
+                    return
                 status = 200 if target.is_file() or (target / "index.html").is_file() else 404
                 server._log(self, status)
                 if head:
