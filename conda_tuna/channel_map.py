@@ -92,8 +92,10 @@ def conda_settings(
 ) -> dict[str, object]:
     """The conda settings that send mirrored channels to `mirror` and nothing else.
 
-    * ``custom_multichannels.defaults`` wins over a user's ``default_channels``
-      (conda: "defaults = custom_multichannels['defaults'] if set, else default_channels").
+    * ``custom_multichannels.defaults`` wins over a user's ``default_channels`` in conda 26
+      ("defaults = custom_multichannels['defaults'] if set, else default_channels"); conda
+      24-25 ignore it for `defaults` and read ``default_channels``, so both are written.
+      (There a user's own ``default_channels`` list is merged with ours; status shows it.)
     * ``custom_channels`` maps each mirrored anaconda.org name and ``pkgs/*`` to the mirror;
       ``<name>/label`` maps back upstream, because mirrors carry no labels (conda resolves
       the longest configured prefix first, so ``conda-forge/label/dev`` stays upstream).
@@ -115,6 +117,7 @@ def conda_settings(
         custom_channels[f"pkgs/{name}"] = mirror.anaconda_url
         migrated[f"pkgs/{name}"] = UPSTREAM_PKGS
     settings: dict[str, object] = {
+        "default_channels": defaults_urls(mirror, windows=windows),
         "custom_multichannels": {"defaults": defaults_urls(mirror, windows=windows)},
         "custom_channels": custom_channels,
         "migrated_custom_channels": migrated,

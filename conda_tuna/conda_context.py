@@ -72,6 +72,24 @@ def active_mirror() -> Mirror | None:
     return mirror_for_root(url) if url else None
 
 
+def custom_multichannels_win() -> bool:
+    """conda 26+ lets custom_multichannels['defaults'] beat default_channels; 24-25 do not."""
+    from conda import __version__
+
+    try:
+        return int(__version__.split(".", 1)[0]) >= 26
+    except ValueError:
+        return True
+
+
+def later_default_channels(own_file: Path) -> list[str]:
+    """Sources read after `own_file` that set default_channels (merged with ours on conda<26)."""
+    sources = list(config_sources().items())
+    names = [name for name, _ in sources]
+    start = names.index(str(own_file)) + 1 if str(own_file) in names else 0
+    return [name for name, values in sources[start:] if values.get("default_channels")]
+
+
 def config_sources() -> dict[str, dict[str, object]]:
     """Each configuration source (file path, 'envvars', 'cmd_line') with what it sets."""
     return {str(source): dict(values) for source, values in context.collect_all().items()}

@@ -1,9 +1,11 @@
 """conda's entry point into conda-tuna: hook registrations only.
 
-conda imports this module on every command, so it imports nothing but conda's own plugin
-types (already loaded by conda) and defers every piece of real work to the module that owns
-it, imported inside the hook that needs it. Each hook returns at once when its feature is
-switched off or the mirror is not enabled.
+conda imports this module on every command, so it imports nothing but conda's hook marker
+and defers every piece of real work to the module that owns it, imported inside the hook that
+needs it. Each hook returns at once when its feature is switched off or the mirror is not
+enabled. Plugin types are imported inside each hook too: hooks that an older conda does not
+know (error hints arrived in 26.x) are then simply never called, instead of breaking the
+import of the whole plugin.
 """
 
 from __future__ import annotations
@@ -11,19 +13,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conda import plugins
-from conda.common.configuration import PrimitiveParameter, SequenceParameter
-from conda.plugins.types import (
-    CondaHealthCheck,
-    CondaPostCommand,
-    CondaPreCommand,
-    CondaPreSolve,
-    CondaRequestHeader,
-    CondaSetting,
-    CondaSubcommand,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from conda.plugins.types import (
+        CondaHealthCheck,
+        CondaPostCommand,
+        CondaPreCommand,
+        CondaPreSolve,
+        CondaRequestHeader,
+        CondaSetting,
+        CondaSubcommand,
+    )
 
 #: conda commands that fetch repodata or packages (26.x reports `env create` as "create").
 FETCHING_COMMANDS = frozenset(
@@ -47,6 +49,8 @@ def _execute(args) -> int:
 
 @plugins.hookimpl
 def conda_subcommands() -> Iterable[CondaSubcommand]:
+    from conda.plugins.types import CondaSubcommand
+
     yield CondaSubcommand(
         name="tuna",
         summary="Route conda through the TUNA mirror (or another mirror), check and repair it.",
@@ -81,6 +85,9 @@ _SETTINGS: dict[str, tuple[object, str]] = {
 
 @plugins.hookimpl
 def conda_settings() -> Iterable[CondaSetting]:
+    from conda.common.configuration import PrimitiveParameter, SequenceParameter
+    from conda.plugins.types import CondaSetting
+
     for name, (default, description) in _SETTINGS.items():
         yield CondaSetting(name=name, description=description,
                            parameter=PrimitiveParameter(default))
@@ -101,19 +108,38 @@ def _pre_command(command: str) -> None:
 
 
 def _post_command(command: str) -> None:
-    from .runtime import post_command
+    try:
+        from .runtime import post_command
 
-    post_command(command)
+        post_command(command)
+    except ModuleNotFoundError as exc:
+        # issue 6: `conda remove conda-tuna` deleted our modules during this very command;
+        # lazily imported ones are gone now, and there is nothing left to do after it
+        if not (exc.name or "").startswith("conda_tuna"):
+            raise
 
 
 @plugins.hookimpl
 def conda_pre_commands() -> Iterable[CondaPreCommand]:
+    from conda.plugins.types import CondaPreCommand
+
     yield CondaPreCommand(name="conda-tuna", action=_pre_command, run_for=FETCHING_COMMANDS)
 
 
 @plugins.hookimpl
 def conda_post_commands() -> Iterable[CondaPostCommand]:
+    from conda.plugins.types import CondaPostCommand
+
     yield CondaPostCommand(name="conda-tuna", action=_post_command, run_for=FETCHING_COMMANDS)
+    # issue 4: `conda config` relaxing tuna_pip_policy takes conda-tuna's PEP 668 markers away
+    yield CondaPostCommand(name="conda-tuna-pip-policy", action=_after_config,
+                           run_for={"config"})
+
+
+def _after_config(command: str) -> None:
+    from .pip_hooks import after_config
+
+    after_config()
 
 
 def _pre_solve(specs_to_add, specs_to_remove) -> None:
@@ -128,6 +154,8 @@ def _pre_solve(specs_to_add, specs_to_remove) -> None:
 
 @plugins.hookimpl
 def conda_pre_solves() -> Iterable[CondaPreSolve]:
+    from conda.plugins.types import CondaPreSolve
+
     yield CondaPreSolve(name="conda-tuna-arch-check", action=_pre_solve)
 
 
@@ -136,6 +164,24 @@ def conda_error_hints(error):
     from .hints import error_hints
 
     yield from error_hints(error)
+
+
+def _mirror_failure_observed(event) -> None:
+    from .failover import record_failure
+
+    record_failure(event.exc_value)
+
+
+@plugins.hookimpl
+def conda_exception_observers():
+    """A mirror that fails mid-command is remembered, so the next command fails over at once."""
+    from conda.plugins.types import CondaExceptionObserver
+
+    yield CondaExceptionObserver(
+        name="conda-tuna-mirror-failure",
+        hook=_mirror_failure_observed,
+        watch_for={"CondaHTTPError", "UnavailableInvalidChannel", "CondaSSLError"},
+    )
 
 
 @plugins.hookimpl

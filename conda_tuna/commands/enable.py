@@ -12,8 +12,10 @@ from ..catalog import Mirror, resolve_mirror
 from ..channel_map import conda_settings, route_table
 from ..conda_context import (
     configured_channels,
+    custom_multichannels_win,
     drop_in_path,
     emit_json,
+    later_default_channels,
     stdin_is_interactive,
     windows,
 )
@@ -85,6 +87,11 @@ def build(args: Namespace) -> dict[str, object]:
     notes = [n for n in (note,) if n]
     if "defaults" in (added or existing):
         notes.append(LICENCE_NOTE)
+    if not custom_multichannels_win():
+        notes += [f"Warning: {source} sets default_channels; conda < 26 merges that list with "
+                  "the mirror's, so `defaults` still reaches those URLs too. Remove it there "
+                  "(or run `conda tuna enable --migrate`)."
+                  for source in later_default_channels(path)]
     return {"mirror": mirror, "why": why, "path": path, "settings": settings, "meta": meta,
             "routes": table, "added_channels": added or [], "notes": notes}
 

@@ -13,6 +13,7 @@ from ..conda_context import (
     active_mirror,
     config_sources,
     configured_channels,
+    custom_multichannels_win,
     emit_json,
     existing_drop_ins,
     windows,
@@ -38,6 +39,9 @@ def shadows(own_file: str | None, own_settings: dict[str, object]) -> list[dict[
                 if name in ours and ours[name] != value:
                     found.append({"source": source, "key": f"{key}.{name}",
                                   "value": redact(str(value))})
+        if values.get("default_channels") and not custom_multichannels_win():
+            found.append({"source": source, "key": "default_channels",
+                          "value": ", ".join(redact(str(v)) for v in values["default_channels"])})
         if values.get("channel_alias"):
             found.append({"source": source, "key": "channel_alias",
                           "value": redact(str(values["channel_alias"]))})
@@ -52,9 +56,10 @@ def _resolved_urls(channel: str) -> list[str]:
     """The base URL(s) conda really uses for `channel`, with the credential guard active."""
     from conda.models.channel import Channel
 
-    resolved = Channel(channel)
-    children = getattr(resolved, "channels", None) or (resolved,)
-    return [c.base_url for c in children if c.base_url]
+    # urls() exists on Channel and MultiChannel in every conda 24-26; .channels does not
+    subdir = context.subdir
+    urls = Channel(channel).urls(True, (subdir,))
+    return list(dict.fromkeys(u[: -len(subdir) - 1] for u in urls if u.endswith("/" + subdir)))
 
 
 def channel_rows(mirror: Mirror | None, shadowed: list[dict[str, str]]) -> list[Route]:

@@ -288,3 +288,27 @@ def test_env_scope_only_affects_that_environment(sandbox, mirror, tmp_path):
     assert status["enabled"] and status["scope"] == "env"
     sandbox.run("tuna", "disable", "--scope", "env").check()
     assert not (tmp_path / "env" / "condarc.d").exists()
+
+
+def test_users_default_channels_are_overridden_for_defaults(sandbox, mirror, upstream, tmp_path):
+    """A hand-written default_channels (even pointing elsewhere) no longer decides `defaults`."""
+    sandbox.write_condarc(
+        f"channels:\n  - defaults\ndefault_channels:\n  - {upstream.url}/pkgs/main\n"
+    )
+    enable(sandbox, mirror)
+    from conda_tuna.conda_context import custom_multichannels_win
+
+    if not custom_multichannels_win():
+        # conda 24-25 merge a later default_channels list with ours: status must say so
+        status = sandbox.run("tuna", "status", "--json", "--offline").check().json()
+        assert any(s["key"] == "default_channels" for s in status["shadowed_by"])
+        assert any(r["via"] == "upstream" for r in status["channels"]
+                   if r["channel"] == "defaults")
+        return
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
+    assert repodata_hits(mirror, "/anaconda/pkgs/main/linux-64/")
+    assert not upstream.paths()
+    sandbox.run("tuna", "disable").check()
+    plain = sandbox.run("create", "-p", str(tmp_path / "env2"), "-y", "--dry-run",
+                        "tunatest-base")
+    assert any("/pkgs/main/" in p for p in upstream.paths()), plain.output

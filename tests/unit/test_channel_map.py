@@ -98,6 +98,7 @@ def test_settings_map_every_mirrored_channel_and_keep_labels_upstream():
     assert "nvidia" not in cc
     assert s["custom_multichannels"] == {"defaults": [f"{R}/anaconda/pkgs/main",
                                                       f"{R}/anaconda/pkgs/r"]}
+    assert s["default_channels"] == s["custom_multichannels"]["defaults"]
     assert s["migrated_custom_channels"]["conda-forge"] == UPSTREAM_CLOUD
     assert s["migrated_custom_channels"]["pkgs/main"] == "https://repo.anaconda.com"
     assert s["repodata_use_shards"] is False
