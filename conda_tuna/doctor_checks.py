@@ -7,4 +7,47 @@ from collections.abc import Iterator
 
 def health_checks() -> Iterator[object]:
     """Yield CondaHealthCheck objects; their actions import their modules when run."""
-    return iter(())
+    from conda.plugins.types import CondaHealthCheck
+
+    yield CondaHealthCheck(  # issue 5: hand-written mirror configs
+        name="tuna-legacy-config",
+        action=_legacy_check,
+        fixer=_legacy_fix,
+        summary="Hand-written mirror settings in .condarc (mirror URLs in channels, "
+        "pkgs/free, a mirror channel_alias, use_only_tar_bz2, dropped cloud channels)",
+        fix="Back up the file and replace them with conda-tuna's routing",
+    )
+    yield CondaHealthCheck(  # issue 4: conda first, then pip
+        name="tuna-conda-after-pip",
+        action=_pip_order_check,
+        summary="conda changed packages after pip installed into the environment",
+    )
+    yield CondaHealthCheck(  # issue 5: is the active mirror up and fresh
+        name="tuna-mirror-health",
+        action=_mirror_health_check,
+        summary="The conda-tuna mirror answers and its last sync is recent",
+    )
+
+
+def _pip_order_check(prefix: str, verbose: bool) -> None:
+    from .pip_doctor import doctor_check
+
+    doctor_check(prefix, verbose)
+
+
+def _legacy_check(prefix: str, verbose: bool) -> None:
+    from .legacy_config import doctor_check
+
+    doctor_check(prefix, verbose)
+
+
+def _legacy_fix(prefix: str, args, confirm) -> int:
+    from .legacy_config import doctor_fix
+
+    return doctor_fix(prefix, args, confirm)
+
+
+def _mirror_health_check(prefix: str, verbose: bool) -> None:
+    from .conda_health import doctor_mirror_check
+
+    doctor_mirror_check(prefix, verbose)

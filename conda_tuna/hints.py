@@ -11,4 +11,28 @@ from collections.abc import Iterator
 
 def error_hints(error: Exception) -> Iterator[object]:
     """Yield CondaErrorHint objects for `error` from each conda-tuna feature."""
-    return iter(())
+    yield from _mirror_failed(error)
+    yield from _arch_missing(error)
+
+
+def _mirror_failed(error: Exception) -> Iterator[object]:
+    """HTTP/connection errors on the mirror: name it and the one command that switches."""
+    from conda.exceptions import CondaHTTPError, CondaSSLError, UnavailableInvalidChannel
+
+    if isinstance(error, (CondaHTTPError, UnavailableInvalidChannel, CondaSSLError)):
+        from .failover import error_hints as failover_hints
+
+        yield from failover_hints(error)
+
+
+def _arch_missing(error: Exception) -> Iterator[object]:
+    """Packages not found / unsatisfiable: repeat the pre-solve architecture diagnosis (which
+    spec has no build for this platform and where it exists), so --json users get it too."""
+    from conda.exceptions import PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError
+
+    if isinstance(error, (PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError)):
+        import sys
+
+        arch_hooks = sys.modules.get("conda_tuna.arch_hooks")  # loaded only if the check ran
+        if arch_hooks is not None:
+            yield from arch_hooks.error_hints(error)

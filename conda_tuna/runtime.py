@@ -16,8 +16,22 @@ def pre_command(command: str) -> None:
         from .credentials import install
 
         install()
+        # failover (issue 5): cached health check of the mirror; re-point if it is down
+        if not context.offline and plugins.tuna_failover not in (False, "false", "False"):
+            from .failover import pre_command as failover_pre_command
+
+            failover_pre_command(command)
+    # conda first, then pip (issue 4): warn/refuse before conda changes an env with pip pkgs
+    if command in ("install", "update", "env_update"):
+        from .pip_hooks import pre_command as pip_pre_command
+
+        pip_pre_command(command)
 
 
 def post_command(command: str) -> None:
     """After a command that changed environments."""
-    return None
+    # conda first, then pip (issue 4): PEP 668 marker in step with plugins.tuna_pip_policy
+    if command != "search":
+        from .pip_hooks import post_command as pip_post_command
+
+        pip_post_command(command)

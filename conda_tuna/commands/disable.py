@@ -30,7 +30,7 @@ def execute(args: Namespace) -> int:
             continue
         if config_writer.remove(path) is not None:
             removed.append({"scope": scope, "file": str(path)})
-    extra: dict[str, object] = {}
+    extra: dict[str, object] = _undo_pip(args.scope)  # issue 4: pip config and markers
     if context.json:
         emit_json({"success": True, "dry_run": bool(context.dry_run), "removed": removed,
                    "enabled": False if removed or not plan else None, **extra})
@@ -45,3 +45,22 @@ def execute(args: Namespace) -> int:
     if not context.dry_run:
         print("conda now uses your own configuration again, exactly as before `enable`.")
     return 0
+
+
+def _undo_pip(scope: str | None) -> dict[str, object]:
+    """Restore the pip config `enable --pip` changed and drop conda-tuna's PEP 668 markers."""
+    from ..pip_config import disable_pip
+    from ..pip_hooks import remove_all_markers
+
+    dry = bool(context.dry_run)
+    pip = disable_pip(scope, dry_run=dry)
+    markers = remove_all_markers(dry_run=dry)
+    if not context.json:
+        for item in pip:
+            how = {"restored": "restored byte for byte", "deleted": "removed (it did not exist "
+                   "before)", "kept-edits": "conda-tuna's lines removed, your later edits kept "
+                   f"(original saved as {item['backup']})"}[str(item["how"])]
+            print(f"{'Would restore' if dry else 'pip config'} {item['file']}: {how}.")
+        for path in markers:
+            print(f"{'Would remove' if dry else 'Removed'} pip marker {path}.")
+    return {"pip": pip, "pip_markers_removed": markers}

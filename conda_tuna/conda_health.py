@@ -1,0 +1,160 @@
+"""conda's side of mirror health: settings, proxies and TLS from conda's context.
+
+Thin adapter over the pure ``mirror_health`` and ``sync_status`` modules, shared by
+``conda tuna mirrors``, ``conda tuna status``, ``enable --mirror auto`` and the failover
+pre-command hook, so all of them probe the same way and honour the same settings.
+"""
+
+from __future__ import annotations
+
+from conda.base.context import context
+
+from . import mirror_health, sync_status
+from .catalog import Mirror
+from .errors import TunaError
+from .mirror_health import AutoChoice, ProbeConfig
+
+#: The runtime health check (inside create/install/...) may hold conda this long at most.
+RUNTIME_CHECK_SECONDS = 1.0
+
+
+def probe_config() -> ProbeConfig:
+    """conda's User-Agent, proxy_servers and ssl_verify, for urllib probes."""
+    proxies = dict(context.proxy_servers or {})
+    verify = context.ssl_verify
+    return ProbeConfig(
+        user_agent=f"{context.user_agent} conda-tuna-probe",
+        proxies={k: v for k, v in proxies.items() if "://" not in k} or None,
+        verify=verify if isinstance(verify, (bool, str)) else True,
+    )
+
+
+def _number(value: object, default: float, low: float = 0.05) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if number >= low else default
+
+
+def probe_timeout() -> float:
+    return _number(context.plugins.tuna_probe_timeout, 3.0)
+
+
+def runtime_timeout() -> float:
+    """The runtime check is bounded by about a second, or the probe timeout if smaller."""
+    return min(RUNTIME_CHECK_SECONDS, probe_timeout())
+
+
+def cache_seconds() -> float:
+    return _number(context.plugins.tuna_health_cache_seconds, 600.0, low=0.0)
+
+
+def max_age_hours() -> float:
+    return _number(context.plugins.tuna_sync_max_age_hours, 24.0)
+
+
+def failover_enabled() -> bool:
+    value = context.plugins.tuna_failover
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "0", "off", "")
+    return bool(value)
+
+
+def fallback_setting() -> list[str]:
+    return [str(v) for v in (context.plugins.tuna_fallback_mirrors or ())]
+
+
+def known_mirrors() -> dict[str, Mirror]:
+    """The catalog, or the set from $CONDA_TUNA_MIRRORS_OVERRIDE; errors become CondaErrors."""
+    try:
+        return mirror_health.known_mirrors()
+    except TunaError as exc:
+        from .conda_errors import CondaTunaError
+
+        raise CondaTunaError(str(exc)) from exc
+
+
+def active_mirror(mirrors: dict[str, Mirror] | None = None) -> Mirror | None:
+    """The mirror conda uses now (``plugins.tuna_mirror_url``), named from the known set."""
+    url = getattr(context.plugins, "tuna_mirror_url", "") or ""
+    if not url:
+        return None
+    try:
+        return mirror_health.find_mirror(url, mirrors if mirrors is not None
+                                         else known_mirrors())
+    except TunaError:
+        return None
+
+
+def auto_choice() -> AutoChoice:
+    """Probe every known mirror carrying this machine's subdir; the fastest healthy wins."""
+    return mirror_health.pick_fastest(known_mirrors(), context.subdir, probe_timeout(),
+                                      probe_config())
+
+
+def sync_section(mirror: Mirror | None, *, offline: bool) -> dict[str, object]:
+    """The `sync` key of `conda tuna status`: the mirror's tunasync jobs, or why unknown."""
+    if mirror is None:
+        return sync_status.unknown("conda-tuna is not enabled")
+    url = mirror.status_url
+    if not url:
+        return sync_status.unknown(f"{mirror.name} publishes no sync status")
+    if offline or context.offline:
+        return sync_status.unknown("not checked (--offline)", url)
+    try:
+        data = mirror_health.fetch_json(url, probe_timeout(), probe_config())
+    except TunaError as exc:
+        return sync_status.unknown(exc.message, url)
+    section = sync_status.report(data, max_age_hours=max_age_hours())
+    section["url"] = url
+    section["max_age_hours"] = max_age_hours()
+    return section
+
+
+def doctor_mirror_check(prefix: str, verbose: bool) -> None:
+    """`conda doctor`: does the active mirror answer, and is its last sync recent?"""
+    from conda.base.constants import OK_MARK, X_MARK
+
+    mirrors = known_mirrors()
+    mirror = active_mirror(mirrors)
+    if mirror is None:
+        print(f"{OK_MARK} conda-tuna is not enabled; no mirror to check.\n")
+        return
+    if context.offline:
+        print(f"{OK_MARK} Offline: mirror {mirror.name} not checked.\n")
+        return
+    url = mirror_health.probe_url(mirror, context.subdir)
+    result = mirror_health.probe_all({mirror.name: url}, probe_timeout(),
+                                     probe_config())[mirror.name]
+    if result.healthy:
+        print(f"{OK_MARK} Mirror {mirror.name} ({mirror.root}) answers: {result.describe()}.")
+    else:
+        chain, _ = mirror_health.fallback_chain(mirror, fallback_setting(), mirrors)
+        target = chain[0] if chain else None
+        print(f"{X_MARK} Mirror {mirror.name} ({mirror.root}) is failing: "
+              f"{result.describe()}. Switch: {mirror_health.switch_command(target)}")
+    sync = sync_section(mirror, offline=False)
+    for warning in sync.get("warnings") or ():  # type: ignore[union-attr]
+        print(f"{X_MARK} Mirror sync: {warning}")
+    if not sync.get("available"):
+        print(f"  Mirror freshness unknown: {sync.get('error')}")
+    print()
+
+
+def yaml_loads(text: str):
+    """conda's own round-trip YAML loader (comments kept), across conda versions."""
+    try:
+        from conda.common.serialize.yaml import loads  # conda 25.x+ (a package)
+    except ImportError:  # older conda: one module with yaml_round_trip_load
+        from conda.common.serialize import yaml_round_trip_load as loads
+    return loads(text)
+
+
+def yaml_dumps(data) -> str:
+    """conda's own round-trip YAML writer (the format `conda config` writes)."""
+    try:
+        from conda.common.serialize.yaml import dumps
+    except ImportError:
+        from conda.common.serialize import yaml_round_trip_dump as dumps
+    return dumps(data)
