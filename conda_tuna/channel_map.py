@@ -37,6 +37,10 @@ _UPSTREAM_PKGS_HOSTS = frozenset({"repo.anaconda.com", "repo.continuum.io"})
 MIRROR = "mirror"
 UPSTREAM = "upstream"
 
+#: The settings :func:`conda_settings` writes to point conda at a mirror (besides `channels`).
+ROUTING_KEYS = ("default_channels", "custom_multichannels", "custom_channels",
+                "migrated_custom_channels", "repodata_use_shards")
+
 
 @dataclass(frozen=True)
 class Route:

@@ -114,7 +114,7 @@ def sync_section(mirror: Mirror | None, *, offline: bool) -> dict[str, object]:
 
 def doctor_mirror_check(prefix: str, verbose: bool) -> None:
     """`conda doctor`: does the active mirror answer, and is its last sync recent?"""
-    from conda.base.constants import OK_MARK, X_MARK
+    from .doctor_checks import OK_MARK, X_MARK
 
     mirrors = known_mirrors()
     mirror = active_mirror(mirrors)

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+#: The marks `conda doctor` prints (conda 26 exports them as constants; 24-25 do not).
+OK_MARK = "\u2705"
+X_MARK = "\u274c"
+
+
+def _health_check(**fields: object) -> object:
+    """A CondaHealthCheck with the fields this conda knows.
+
+    conda 26 added `fixer`, `summary` and `fix`; conda 24-25 take only `name` and `action`,
+    and an unknown field would break `conda doctor` as a whole.
+    """
+    import inspect
+
+    from conda.plugins.types import CondaHealthCheck
+
+    # a dataclass in conda 25+, a NamedTuple in 24.x: the signature covers both
+    known = set(inspect.signature(CondaHealthCheck).parameters)
+    return CondaHealthCheck(**{k: v for k, v in fields.items() if k in known})
+
 
 def health_checks() -> Iterator[object]:
     """Yield CondaHealthCheck objects; their actions import their modules when run."""
-    from conda.plugins.types import CondaHealthCheck
-
-    yield CondaHealthCheck(  # issue 5: hand-written mirror configs
+    yield _health_check(  # issue 5: hand-written mirror configs
         name="tuna-legacy-config",
         action=_legacy_check,
         fixer=_legacy_fix,
@@ -17,12 +34,12 @@ def health_checks() -> Iterator[object]:
         "pkgs/free, a mirror channel_alias, use_only_tar_bz2, dropped cloud channels)",
         fix="Back up the file and replace them with conda-tuna's routing",
     )
-    yield CondaHealthCheck(  # issue 4: conda first, then pip
+    yield _health_check(  # issue 4: conda first, then pip
         name="tuna-conda-after-pip",
         action=_pip_order_check,
         summary="conda changed packages after pip installed into the environment",
     )
-    yield CondaHealthCheck(  # issue 5: is the active mirror up and fresh
+    yield _health_check(  # issue 5: is the active mirror up and fresh
         name="tuna-mirror-health",
         action=_mirror_health_check,
         summary="The conda-tuna mirror answers and its last sync is recent",

@@ -44,13 +44,9 @@ from conda.base.context import context
 
 from . import conda_health, mirror_health
 from .catalog import Mirror
-from .channel_map import MIRROR, conda_settings, route
+from .channel_map import MIRROR, ROUTING_KEYS, conda_settings, route
 from .config_writer import FILE_NAME, parse_meta, render
 from .mirror_health import HealthCache, ProbeResult, label, switch_command
-
-#: Settings in conda-tuna's drop-in that point conda at a mirror.
-ROUTING_KEYS = ("custom_multichannels", "custom_channels", "migrated_custom_channels",
-                "repodata_use_shards")
 
 #: What this process switched from and to (read by the error hint); empty when no switch.
 SWITCHED: dict[str, object] = {}
@@ -188,11 +184,26 @@ def fallback_data(original: dict[str, object], target: Mirror | None) -> dict[st
     return data
 
 
+def remove_all_plugin_settings() -> None:
+    """Drop conda's plugin-setting loaders so `context.plugins` is rebuilt from raw_data.
+
+    conda 25.x+ keeps this on ``conda.plugins.config.PluginConfig``; 24.x has a function
+    in ``conda.base.context``. reset_context() calls it first in both.
+    """
+    try:
+        from conda.plugins.config import PluginConfig
+    except ImportError:  # conda 24.x
+        from conda.base.context import remove_all_plugin_settings as remove
+
+        remove()
+    else:
+        PluginConfig.remove_all_plugin_settings()
+
+
 def repoint(active: Mirror, target: Mirror | None) -> bool:
     """Replace conda-tuna's drop-in data in conda's in-memory config; no file is written."""
     from conda.common.configuration import YamlRawParameter
     from conda.models.channel import Channel
-    from conda.plugins.config import PluginConfig
 
     sources = _drop_in_sources()
     if not sources:
@@ -205,7 +216,7 @@ def repoint(active: Mirror, target: Mirror | None) -> bool:
             source, conda_health.yaml_loads(text))
     # what reset_context() does, without re-reading files from disk
     context._reset_cache()
-    PluginConfig.remove_all_plugin_settings()
+    remove_all_plugin_settings()
     context.__dict__.pop("plugins", None)
     Channel._reset_state()
     return True

@@ -313,7 +313,7 @@ def print_migrated(done: list[dict[str, object]]) -> None:
 # --------------------------------------------------------------------------- doctor
 def doctor_check(prefix: str, verbose: bool) -> None:
     """`conda doctor`: report each hand-written mirror setting, with the file it is in."""
-    from conda.base.constants import OK_MARK, X_MARK
+    from .doctor_checks import OK_MARK, X_MARK
 
     found = scan()
     if not found:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 
 def doctor_check(prefix: str, verbose: bool) -> None:
-    from conda.base.constants import OK_MARK, X_MARK
-
     from . import history
+    from .doctor_checks import OK_MARK, X_MARK
     from .env_packages import pip_installed
     from .pip_order import conda_after_pip, describe
 

@@ -90,6 +90,9 @@ class CondaSandbox:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         })
+        # conda 24-25's `conda doctor` verifies REQUESTS_CA_BUNDLE by contacting the channel
+        # alias on the internet; tests stay on loopback
+        env.pop("REQUESTS_CA_BUNDLE", None)
         env.update(self.extra_env)
         return env
 

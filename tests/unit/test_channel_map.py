@@ -117,3 +117,9 @@ def test_settings_add_channels_only_when_asked():
 def test_route_table_dedupes():
     table = route_table(["defaults", "conda-forge", "defaults"], TUNA)
     assert [r.channel for r in table] == ["defaults", "defaults", "conda-forge"]
+
+
+def test_routing_keys_are_exactly_what_conda_settings_writes():
+    from conda_tuna.channel_map import ROUTING_KEYS
+
+    assert set(conda_settings(TUNA)) == set(ROUTING_KEYS)
