@@ -120,6 +120,8 @@ def _calling_solver() -> Any | None:
 def _solver_inputs(specs: Iterable[Any]) -> tuple[list[Any], tuple[str, ...], str]:
     """Channels (with those named by ``channel::spec``), subdirs and repodata file."""
     solver = _calling_solver()
+    log.debug("conda-tuna arch check: channels from %s",
+              "the solver" if solver is not None else "context (solver not found)")
     if solver is None:
         channels = list(context.channels)
         subdirs = tuple(context.subdirs)

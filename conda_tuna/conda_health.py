@@ -140,21 +140,3 @@ def doctor_mirror_check(prefix: str, verbose: bool) -> None:
     if not sync.get("available"):
         print(f"  Mirror freshness unknown: {sync.get('error')}")
     print()
-
-
-def yaml_loads(text: str):
-    """conda's own round-trip YAML loader (comments kept), across conda versions."""
-    try:
-        from conda.common.serialize.yaml import loads  # conda 25.x+ (a package)
-    except ImportError:  # older conda: one module with yaml_round_trip_load
-        from conda.common.serialize import yaml_round_trip_load as loads
-    return loads(text)
-
-
-def yaml_dumps(data) -> str:
-    """conda's own round-trip YAML writer (the format `conda config` writes)."""
-    try:
-        from conda.common.serialize.yaml import dumps
-    except ImportError:
-        from conda.common.serialize import yaml_round_trip_dump as dumps
-    return dumps(data)

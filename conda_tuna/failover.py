@@ -42,7 +42,7 @@ from pathlib import Path
 
 from conda.base.context import context
 
-from . import conda_health, mirror_health
+from . import conda_health, conda_yaml, mirror_health
 from .catalog import Mirror
 from .channel_map import MIRROR, ROUTING_KEYS, conda_settings, route
 from .config_writer import FILE_NAME, parse_meta, render
@@ -209,11 +209,11 @@ def repoint(active: Mirror, target: Mirror | None) -> bool:
     if not sources:
         return False
     for source in sources:
-        loaded = conda_health.yaml_loads(Path(str(source)).read_text(encoding="utf-8")) or {}
+        loaded = conda_yaml.yaml_loads(Path(str(source)).read_text(encoding="utf-8")) or {}
         plain = json.loads(json.dumps(loaded))  # CommentedMap -> plain dicts and lists
         text = render(fallback_data(plain, target), {"failover_from": active.root})
         context.raw_data[source] = YamlRawParameter.make_raw_parameters(
-            source, conda_health.yaml_loads(text))
+            source, conda_yaml.yaml_loads(text))
     # what reset_context() does, without re-reading files from disk
     context._reset_cache()
     remove_all_plugin_settings()

@@ -254,7 +254,7 @@ def user_files() -> list[Path]:
 
 def scan() -> list[tuple[Path, list[Change]]]:
     """Each user config file with the legacy patterns found in it."""
-    from .conda_health import yaml_loads
+    from .conda_yaml import yaml_loads
 
     hosts = mirror_hosts()
     found: list[tuple[Path, list[Change]]] = []
@@ -272,7 +272,7 @@ def scan() -> list[tuple[Path, list[Change]]]:
 
 def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
     """Back up `path`, repair it with conda's ruamel round-trip (comments kept), atomically."""
-    from .conda_health import yaml_dumps, yaml_loads
+    from .conda_yaml import yaml_dumps, yaml_loads
     from .config_writer import atomic_write
 
     text = path.read_text(encoding="utf-8")

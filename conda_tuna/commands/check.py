@@ -71,14 +71,13 @@ def _inputs(items: list[str]) -> tuple[env_file.EnvFile, str]:
 
 
 def _read_file(path: Path) -> env_file.EnvFile:
-    from conda.common.serialize import yaml
-
+    from ..conda_yaml import yaml_loads
     from ..errors import TunaError
 
     if not path.is_file():
         raise CondaTunaError(f"{path}: no such file.")
     try:
-        data = yaml.read(path=path)
+        data = yaml_loads(path.read_text(encoding="utf-8"))
     except Exception as exc:
         raise CondaTunaError(f"{path} is not valid YAML: {exc}") from exc
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 
 import pytest
 
@@ -128,7 +129,8 @@ def test_version_constraint_only_on_linux64(sandbox, arch_mirror):
     result = dry_create(sandbox, "armtest-ver>=2")
     assert result.returncode != 0
     (line,) = warnings(result)
-    assert "armtest-ver>=2: no build for linux-aarch64" in line
+    # conda prints the spec itself: "armtest-ver>=2" (26) or "armtest-ver >=2" (24-25)
+    assert re.search(r"armtest-ver ?>=2: no build for linux-aarch64", line), line
     assert "(linux-aarch64 has armtest-ver 1.0 only)" in line
     assert "builds exist for linux-64" in line
     # the same spec on linux-64 is fine and silent
@@ -152,7 +154,8 @@ def test_env_create_uses_the_files_channels(sandbox, arch_mirror, tmp_path):
     (line,) = warnings(result)  # armtest-x64only comes from conda-forge: no warning
     assert line.startswith(f"{WARNING} armtest-ver >=2: no build for linux-aarch64")
     assert "in conda-forge, defaults" in line
-    assert "builds exist for linux-64 (in defaults)" in line
+    if conda_major() >= 26:  # 24-25's env create solver does not say where else it exists
+        assert "builds exist for linux-64 (in defaults)" in line
 
 
 def test_no_false_warning_from_current_repodata(sandbox, arch_mirror):
@@ -165,7 +168,17 @@ def test_no_false_warning_from_current_repodata(sandbox, arch_mirror):
     assert WARNING not in result.output
 
 
+def conda_major() -> int:
+    from conda import __version__
+
+    return int(__version__.split(".", 1)[0])
+
+
 def test_error_hint_in_json_output(sandbox, arch_mirror):
+    from conda.plugins.hookspec import CondaSpecs
+
+    if not hasattr(CondaSpecs, "conda_error_hints"):
+        pytest.skip("this conda has no conda_error_hints hook (added in 26.x)")
     configure(sandbox, arch_mirror, **AARCH64)
     result = dry_create(sandbox, "--json", "armtest-x64only", "armtest-needsx")
     assert result.returncode != 0
@@ -189,6 +202,11 @@ def test_error_mode_stops_before_solving(sandbox, arch_mirror):
 
 def test_off_mode_does_nothing(sandbox, arch_mirror):
     configure(sandbox, arch_mirror, CONDA_PLUGINS_TUNA_ARCH_CHECK="off", **AARCH64)
+    if conda_major() < 26:  # conda 25.9 itself cannot render this error as JSON (IndexedSet)
+        result = dry_create(sandbox, "armtest-x64only")
+        assert result.returncode != 0 and "PackagesNotFound" in result.output
+        assert WARNING not in result.output and "no build for" not in result.output
+        return
     result = dry_create(sandbox, "--json", "armtest-x64only")
     assert result.returncode != 0
     assert WARNING not in result.output
@@ -209,6 +227,9 @@ def test_check_on_makes_exactly_the_same_requests(tmp_path, arch_mirror):
         # the check really ran (its debug line), or the comparison would prove nothing
         assert ("conda-tuna arch check: 3 spec(s) on " in result.stderr) == (
             mode == "warn")
+        if mode == "warn":
+            # found conda's Solver on the call stack (not public API: this catches a rename)
+            assert "conda-tuna arch check: channels from the solver" in result.stderr
         seen[mode] = sorted((r.method, r.path) for r in arch_mirror.requests)
     assert any("repodata.json" in path for _, path in seen["warn"])
     assert seen["warn"] == seen["off"]

@@ -396,7 +396,7 @@ def test_conda_internals_that_failover_relies_on(tmp_path):
     from conda.common.configuration import YamlRawParameter
     from conda.models.channel import Channel
 
-    from conda_tuna import conda_health, config_writer, failover
+    from conda_tuna import conda_yaml, config_writer, failover
     from conda_tuna.catalog import custom_mirror
     from conda_tuna.channel_map import conda_settings
 
@@ -409,9 +409,9 @@ def test_conda_internals_that_failover_relies_on(tmp_path):
                         (plugin_settings_owner, "remove_all_plugin_settings"),
                         (Channel, "_reset_state")):
         assert callable(getattr(owner, name, None)), f"conda no longer has {owner}.{name}"
-    loaded = conda_health.yaml_loads("channels:\n  - defaults  # keep\n")
+    loaded = conda_yaml.yaml_loads("channels:\n  - defaults  # keep\n")
     assert loaded["channels"] == ["defaults"]
-    assert "# keep" in conda_health.yaml_dumps(loaded)  # round trip keeps comments
+    assert "# keep" in conda_yaml.yaml_dumps(loaded)  # round trip keeps comments
 
     first, second = custom_mirror("http://127.0.0.1:1"), custom_mirror("http://127.0.0.1:2")
     drop_in = tmp_path / "condarc.d" / config_writer.FILE_NAME
