@@ -133,14 +133,20 @@ def read(path: Path) -> DropIn | None:
 
 
 def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
-    """Write `text` to `path` via a temp file in the same directory and a rename.
+    """Write `text` (UTF-8, \\n line ends) to `path` atomically; see atomic_write_bytes."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `data` to `path` via a temp file in the same directory and a rename.
 
     A crash or a full disk leaves either the old file or the new one, never half a file.
+    Bytes are written as given, so a restored backup keeps its own line endings.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -151,7 +157,7 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644) -> None:
         raise
 
 
-def _missing_dirs(directory: Path) -> list[Path]:
+def missing_dirs(directory: Path) -> list[Path]:
     """The directories that creating `directory` would add, outermost first."""
     missing: list[Path] = []
     current = directory
@@ -190,7 +196,7 @@ def write(path: Path, settings: dict[str, object], meta: dict[str, object]) -> t
     existing = read(path)
     created = list(existing.meta.get("created_dirs", [])) if existing else []
     check_writable(path.parent)
-    new_dirs = _missing_dirs(path.parent)
+    new_dirs = missing_dirs(path.parent)
     created += [str(d) for d in new_dirs if str(d) not in created]
     text = render(settings, {**meta, "created_dirs": created})
     if existing is not None and _same_settings(existing.text, text):

@@ -27,11 +27,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .catalog import Mirror, is_loopback
+from .config_writer import atomic_write_bytes, missing_dirs
 from .errors import TunaError
 
 TAG = "# conda-tuna: set by `conda tuna enable --pip`; `conda tuna disable` restores this file"
@@ -191,30 +191,6 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Atomic write of raw bytes (temp file + rename), keeping line endings untouched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _missing_dirs(directory: Path) -> list[str]:
-    missing = []
-    while not directory.exists() and directory.parent != directory:
-        missing.append(str(directory))
-        directory = directory.parent
-    return missing  # innermost first
-
-
 def apply(path: Path, url: str, trusted_host: str | None = None) -> dict[str, object]:
     """Point the pip config at `path` to `url`, backing the file up on the first change."""
     state_file = _state_path(path)
@@ -231,20 +207,20 @@ def apply(path: Path, url: str, trusted_host: str | None = None) -> dict[str, ob
         return {"file": str(path), "index_url": url, "changed": False,
                 "backup": state.get("backup")}
     try:
-        created = _missing_dirs(path.parent)
+        created = [str(d) for d in reversed(missing_dirs(path.parent))]  # innermost first
         path.parent.mkdir(parents=True, exist_ok=True)
         if state is None:
             backup = None
             if original is not None:
                 backup = _backup_path(path)
-                _write_bytes(backup, original, path.stat().st_mode & 0o777)
+                atomic_write_bytes(backup, original, path.stat().st_mode & 0o777)
             state = {"existed": original is not None, "backup": str(backup) if backup else None,
                      "mode": (path.stat().st_mode & 0o777) if original is not None else None,
                      "created_dirs": created}
         mode = state.get("mode") or 0o644
-        _write_bytes(path, new, int(mode))
+        atomic_write_bytes(path, new, int(mode))
         state.update({"url": url, "written_sha256": _digest(new)})
-        _write_bytes(state_file, json.dumps(state, indent=1).encode())
+        atomic_write_bytes(state_file, json.dumps(state, indent=1).encode())
     except OSError as exc:
         raise TunaError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
     return {"file": str(path), "index_url": url, "changed": True, "backup": state.get("backup")}
@@ -282,7 +258,7 @@ def restore(path: Path, *, dry_run: bool = False) -> dict[str, object] | None:
     if dry_run:
         return result
     if how == "restored" and backup is not None:
-        _write_bytes(path, backup.read_bytes(), int(state.get("mode") or 0o644))
+        atomic_write_bytes(path, backup.read_bytes(), int(state.get("mode") or 0o644))
         backup.unlink()
     elif how == "deleted":
         with contextlib.suppress(FileNotFoundError):
@@ -292,7 +268,7 @@ def restore(path: Path, *, dry_run: bool = False) -> dict[str, object] | None:
             with contextlib.suppress(OSError):
                 Path(directory).rmdir()  # only when empty
     elif current is not None:
-        _write_bytes(path, strip_ours(current.decode("utf-8")).encode("utf-8"),
+        atomic_write_bytes(path, strip_ours(current.decode("utf-8")).encode("utf-8"),
                      path.stat().st_mode & 0o777)
     with contextlib.suppress(FileNotFoundError):
         _state_path(path).unlink()

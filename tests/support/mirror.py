@@ -50,7 +50,7 @@ class Pkg:
         return self.stem + self.fmt
 
 
-def _tar_add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+def tar_add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = mode
@@ -86,13 +86,13 @@ def build_tar_bz2(pkg: Pkg, dest: Path) -> Path:
     ]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
-        _tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
-        _tar_add(tar, "info/paths.json",
+        tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
+        tar_add(tar, "info/paths.json",
                  json.dumps({"paths": paths, "paths_version": 1}).encode())
-        _tar_add(tar, "info/files", ("\n".join(files) + "\n").encode())
+        tar_add(tar, "info/files", ("\n".join(files) + "\n").encode())
         for path, content in files.items():
             mode = 0o755 if path.startswith(("bin/", "Scripts/")) else 0o644
-            _tar_add(tar, path, content.encode(), mode)
+            tar_add(tar, path, content.encode(), mode)
     out = dest / (pkg.stem + ".tar.bz2")
     out.write_bytes(bz2.compress(raw.getvalue()))
     return out

@@ -28,7 +28,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from .mirror import MirrorTree, index_json
+from .mirror import MirrorTree, index_json, tar_add
 
 PY_VER = f"{sys.version_info.major}.{sys.version_info.minor}"
 PY_FULL = ".".join(map(str, sys.version_info[:3]))
@@ -56,12 +56,6 @@ def bundled_pip_wheel() -> Path | None:
 
 
 # --------------------------------------------------------------------------- conda packages
-def _tar_add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mode = mode
-    info.mtime = 1_700_000_000
-    tar.addfile(info, io.BytesIO(data))
 
 
 def build_conda_package(dest: Path, name: str, version: str, files: dict[str, bytes],
@@ -74,11 +68,11 @@ def build_conda_package(dest: Path, name: str, version: str, files: dict[str, by
               "size_in_bytes": len(c)} for p, c in files.items()]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
-        _tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
-        _tar_add(tar, "info/paths.json", json.dumps({"paths": paths, "paths_version": 1}).encode())
-        _tar_add(tar, "info/files", ("\n".join(files) + "\n").encode())
+        tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
+        tar_add(tar, "info/paths.json", json.dumps({"paths": paths, "paths_version": 1}).encode())
+        tar_add(tar, "info/files", ("\n".join(files) + "\n").encode())
         for path, content in files.items():
-            _tar_add(tar, path, content, 0o755 if path.startswith("bin/") else 0o644)
+            tar_add(tar, path, content, 0o755 if path.startswith("bin/") else 0o644)
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / f"{pkg.stem}.tar.bz2"
     out.write_bytes(bz2.compress(raw.getvalue()))

@@ -31,7 +31,7 @@ import sysconfig
 import tarfile
 from pathlib import Path
 
-from .mirror import Pkg, _tar_add, index_json
+from .mirror import Pkg, index_json, tar_add
 
 PY_VER = f"{sys.version_info.major}.{sys.version_info.minor}"
 PY_FULL = ".".join(map(str, sys.version_info[:3]))
@@ -98,12 +98,12 @@ def _build(pkg: Pkg, dest: Path, files: dict[str, bytes], links: dict[str, str])
     paths += [{"_path": p, "path_type": "softlink"} for p in links]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
-        _tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
-        _tar_add(tar, "info/paths.json",
+        tar_add(tar, "info/index.json", json.dumps(index_json(pkg), indent=2).encode())
+        tar_add(tar, "info/paths.json",
                  json.dumps({"paths": paths, "paths_version": 1}).encode())
-        _tar_add(tar, "info/files", ("\n".join([*files, *links]) + "\n").encode())
+        tar_add(tar, "info/files", ("\n".join([*files, *links]) + "\n").encode())
         for path, content in files.items():
-            _tar_add(tar, path, content, 0o755 if path.startswith("bin/") else 0o644)
+            tar_add(tar, path, content, 0o755 if path.startswith("bin/") else 0o644)
         for path, target in links.items():
             info = tarfile.TarInfo(path)
             info.type = tarfile.SYMTYPE
