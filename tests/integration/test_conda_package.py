@@ -83,7 +83,7 @@ def conda_in(prefix: Path, sandbox, *args: str) -> subprocess.CompletedProcess:
 def test_conda_install_conda_tuna_then_enable(channel, sandbox, mirror, tmp_path):
     chan, version = channel
     sandbox.extra_env["CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY"] = "false"  # no pip package here
-    base = tmp_path / "base"
+    base = tmp_path / "miniforge3"  # conda 24.x refuses a prefix whose name is "base"
     source = ["--override-channels", "-c", chan.as_uri()]
     sandbox.run("create", "-p", str(base), "-y", *source, "python", "conda").check()
 
