@@ -17,8 +17,8 @@ from pathlib import Path
 
 from conda.base.context import context
 
-#: commands that add or change packages in an existing environment (the pip rule's concern)
-GUARDED = frozenset({"install", "update", "env_update"})
+from .runtime import PIP_GUARDED_COMMANDS as GUARDED  # one list, kept with the dispatch
+
 #: commands after which the environment should carry the marker under strict
 MARKED = frozenset({"create", "install", "update", "env_create", "env_update", "remove"})
 POLICY_ENV = "CONDA_PLUGINS_TUNA_PIP_POLICY"

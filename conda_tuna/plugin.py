@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 FETCHING_COMMANDS = frozenset(
     {"create", "install", "update", "env_create", "env_update", "search", "remove"}
 )
-#: Commands that add packages to an existing environment (the pip rule cares about these).
-CHANGING_COMMANDS = frozenset({"install", "update", "env_update"})
 
 
 def _configure_parser(parser) -> None:

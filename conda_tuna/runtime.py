@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from conda.base.context import context
 
+#: Commands that add packages to an existing environment: the conda-then-pip rule guards these.
+PIP_GUARDED_COMMANDS = frozenset({"install", "update", "env_update"})
+
 
 def pre_command(command: str) -> None:
     """Before create/install/update/env/search/remove: guard credentials, check the mirror."""
@@ -22,7 +25,7 @@ def pre_command(command: str) -> None:
 
             failover_pre_command(command)
     # conda first, then pip (issue 4): warn/refuse before conda changes an env with pip pkgs
-    if command in ("install", "update", "env_update"):
+    if command in PIP_GUARDED_COMMANDS:
         from .pip_hooks import pre_command as pip_pre_command
 
         pip_pre_command(command)
