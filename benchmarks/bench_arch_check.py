@@ -94,7 +94,7 @@ def create(url: str, specs: list[str], env: dict[str, str]) -> tuple[float, floa
 
 _HARNESS = """
 import sys, time
-from conda_tuna import arch_check, arch_hooks
+from conda_tuna.archcheck import adapter as arch_hooks, check as arch_check
 spent = {"check": 0.0, "walk": 0.0}
 def timed(fn, key):
     def wrapper(*args, **kwargs):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conda_tuna import mirror_health
+from conda_tuna.mirrors import health as mirror_health
 from tests.conftest import standard_mirror_tree
 from tests.support.conda_runner import CondaSandbox
 from tests.support.mirror import Fault, MirrorServer
@@ -118,9 +118,9 @@ def bench_in_process(base: Path, tree_root: Path, runs: int = 200) -> None:
     with MirrorServer(tree_root, "tuna") as mirror:
         from conda.base.context import context, reset_context
 
-        from conda_tuna import config_writer
-        from conda_tuna.catalog import custom_mirror
-        from conda_tuna.channel_map import conda_settings
+        from conda_tuna.config import dropin as config_writer
+        from conda_tuna.mirrors.catalog import custom_mirror
+        from conda_tuna.routing.routes import conda_settings
 
         active = custom_mirror(mirror.url)
         drop_in = base / "inproc" / "condarc.d" / config_writer.FILE_NAME
@@ -132,7 +132,7 @@ def bench_in_process(base: Path, tree_root: Path, runs: int = 200) -> None:
         try:
             assert context.plugins.tuna_mirror_url == active.root
             start = time.perf_counter()
-            from conda_tuna import failover
+            from conda_tuna.routing import failover
 
             imported = time.perf_counter() - start
             failover.pre_command("create")  # the one real probe of this cache period

@@ -6,7 +6,7 @@ on 127.0.0.1 and times, alternating, several runs of:
 * curl -o (the baseline: what people paste), when curl is installed, and curl followed by
   sha256sum (the fair baseline: download and verify);
 * plain urllib streaming to a file (no checksum, no fsync): conda-tuna's floor;
-* conda_tuna.download.download with the sidecar checksum (what `--download` does);
+* conda_tuna.installers.download.download with the sidecar checksum (what `--download` does);
 * the same, resumed after 90% of the file was already there (what a cut connection costs).
 
     python benchmarks/bench_installer_download.py [--runs 5] [--mib 96]
@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conda_tuna.download import _meta_path, download
+from conda_tuna.installers.download import _meta_path, download
 from tests.support.mirror import MirrorServer
 
 NAME = "Miniforge3-Linux-x86_64.sh"

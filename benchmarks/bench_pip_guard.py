@@ -67,7 +67,7 @@ def timed(sandbox: CondaSandbox, prefix: Path, policy: str) -> tuple[float, str]
 
 
 def hook_alone(prefix: Path, runs: int) -> float:
-    from conda_tuna.env_packages import pip_installed
+    from conda_tuna.pypi.envpackages import pip_installed
 
     samples = []
     for _ in range(runs):

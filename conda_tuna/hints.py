@@ -20,7 +20,7 @@ def _mirror_failed(error: Exception) -> Iterator[object]:
     from conda.exceptions import CondaHTTPError, CondaSSLError, UnavailableInvalidChannel
 
     if isinstance(error, (CondaHTTPError, UnavailableInvalidChannel, CondaSSLError)):
-        from .failover import error_hints as failover_hints
+        from .routing.failover import error_hints as failover_hints
 
         yield from failover_hints(error)
 
@@ -33,6 +33,7 @@ def _arch_missing(error: Exception) -> Iterator[object]:
     if isinstance(error, (PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError)):
         import sys
 
-        arch_hooks = sys.modules.get("conda_tuna.arch_hooks")  # loaded only if the check ran
-        if arch_hooks is not None:
-            yield from arch_hooks.error_hints(error)
+        # loaded only if the check ran; looked up, not imported, so nothing loads here
+        adapter = sys.modules.get("conda_tuna.archcheck.adapter")
+        if adapter is not None:
+            yield from adapter.error_hints(error)

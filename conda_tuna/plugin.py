@@ -135,7 +135,7 @@ def conda_post_commands() -> Iterable[CondaPostCommand]:
 
 
 def _after_config(command: str) -> None:
-    from .pip_hooks import after_config
+    from .pypi.adapter import after_config
 
     after_config()
 
@@ -145,7 +145,7 @@ def _pre_solve(specs_to_add, specs_to_remove) -> None:
 
     if str(context.plugins.tuna_arch_check).lower() == "off":
         return
-    from .arch_hooks import pre_solve
+    from .archcheck.adapter import pre_solve
 
     pre_solve(specs_to_add, specs_to_remove)
 
@@ -165,7 +165,7 @@ def conda_error_hints(error):
 
 
 def _mirror_failure_observed(event) -> None:
-    from .failover import record_failure
+    from .routing.failover import record_failure
 
     record_failure(event.exc_value)
 
@@ -191,7 +191,7 @@ def conda_request_headers(host: str, path: str) -> Iterable[CondaRequestHeader]:
     from conda.base.context import context
 
     if context.plugins.tuna_mirror_url:
-        from .credentials import guard_request
+        from .routing.credentials import guard_request
 
         guard_request(host, path, context.plugins.tuna_mirror_url)
     return ()
@@ -199,6 +199,6 @@ def conda_request_headers(host: str, path: str) -> Iterable[CondaRequestHeader]:
 
 @plugins.hookimpl
 def conda_health_checks() -> Iterable[CondaHealthCheck]:
-    from .doctor_checks import health_checks
+    from .doctor import health_checks
 
     yield from health_checks()

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 from conda.base.context import context
 
-#: Commands that add packages to an existing environment: the conda-then-pip rule guards these.
-PIP_GUARDED_COMMANDS = frozenset({"install", "update", "env_update"})
+from .pypi import PIP_GUARDED_COMMANDS  # not the adapter: loaded only when needed
 
 
 def pre_command(command: str) -> None:
     """Before create/install/update/env/search/remove: guard credentials, check the mirror."""
     plugins = context.plugins
     if getattr(plugins, "tuna_mirror_url", ""):
-        from .credentials import install
+        from .routing.credentials import install
 
         install()
         # failover (issue 5): cached health check of the mirror; re-point if it is down
         if not context.offline and plugins.tuna_failover not in (False, "false", "False"):
-            from .failover import pre_command as failover_pre_command
+            from .routing.failover import pre_command as failover_pre_command
 
             failover_pre_command(command)
     # conda first, then pip (issue 4): warn/refuse before conda changes an env with pip pkgs
     if command in PIP_GUARDED_COMMANDS:
-        from .pip_hooks import pre_command as pip_pre_command
+        from .pypi.adapter import pre_command as pip_pre_command
 
         pip_pre_command(command)
 
@@ -35,6 +34,6 @@ def post_command(command: str) -> None:
     """After a command that changed environments."""
     # conda first, then pip (issue 4): PEP 668 marker in step with plugins.tuna_pip_policy
     if command != "search":
-        from .pip_hooks import post_command as pip_post_command
+        from .pypi.adapter import post_command as pip_post_command
 
         pip_post_command(command)

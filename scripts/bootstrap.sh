@@ -138,7 +138,7 @@ for x86_64, aarch64/arm64 and ppc64le (Miniforge only). Nothing was downloaded."
 }
 
 # Sets FILE, URL and CHECKSUM_REQUIRED for FLAVOR/OS/ARCH (same table as
-# conda_tuna/installers.py; the tests compare the two).
+# conda_tuna/installers/catalog.py; the tests compare the two).
 choose_installer() {
   case $FLAVOR in
     miniforge)

@@ -296,7 +296,7 @@ def test_users_default_channels_are_overridden_for_defaults(sandbox, mirror, ups
         f"channels:\n  - defaults\ndefault_channels:\n  - {upstream.url}/pkgs/main\n"
     )
     enable(sandbox, mirror)
-    from conda_tuna.conda_context import custom_multichannels_win
+    from conda_tuna.base.context import custom_multichannels_win
 
     if not custom_multichannels_win():
         # conda 24-25 merge a later default_channels list with ours: status must say so

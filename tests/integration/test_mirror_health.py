@@ -396,9 +396,11 @@ def test_conda_internals_that_failover_relies_on(tmp_path):
     from conda.common.configuration import YamlRawParameter
     from conda.models.channel import Channel
 
-    from conda_tuna import conda_yaml, config_writer, failover
-    from conda_tuna.catalog import custom_mirror
-    from conda_tuna.channel_map import conda_settings
+    from conda_tuna.base import yaml as conda_yaml
+    from conda_tuna.config import dropin as config_writer
+    from conda_tuna.mirrors.catalog import custom_mirror
+    from conda_tuna.routing import failover
+    from conda_tuna.routing.routes import conda_settings
 
     assert isinstance(context.raw_data, dict)
     try:  # conda 25+; conda 24 has a module-level function (see failover)

@@ -1,5 +1,5 @@
 """scripts/bootstrap.sh without installing anything: shellcheck, platform detection with a
-faked `uname`, and its installer table against conda_tuna.installers (they must agree)."""
+faked `uname`, and its installer table against conda_tuna.installers.catalog (they must agree)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conda_tuna.installers import installer_for
+from conda_tuna.installers.catalog import installer_for
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bootstrap.sh"
 ROOT = "https://mirrors.example.edu.cn"

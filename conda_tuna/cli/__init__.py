@@ -1,0 +1,197 @@
+"""`conda tuna ...`: argument parsing and dispatch.
+
+conda builds the parsers of all plugin subcommands on every start-up, so this module holds
+only argparse definitions; each subcommand's work lives in ``conda_tuna.cli.<name>`` (a thin
+adapter with ``execute(args) -> int``: read conda's context, call the feature packages, print
+or emit JSON) and is imported when that subcommand actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+
+SUBCOMMANDS = ("enable", "disable", "status", "check", "pip", "mirrors", "installer")
+
+_EPILOG = """\
+Examples:
+  conda tuna enable                 route conda through TUNA (user scope)
+  conda tuna enable --mirror bfsu   use Beijing Foreign Studies University instead
+  conda tuna status                 where each channel really goes, and how fresh the mirror is
+  conda tuna disable                put everything back exactly as it was
+"""
+
+
+def _add_scope(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--scope",
+        choices=("user", "system", "env"),
+        default=default,
+        help="Where the conda-tuna config file lives: user (~/.conda/condarc.d, default), "
+        "system (the base installation's condarc.d, for shared servers) or env (the "
+        "active or -n/-p environment).",
+    )
+
+
+def _add_env_target(parser: argparse.ArgumentParser) -> None:
+    from conda.cli.helpers import add_parser_prefix
+
+    add_parser_prefix(parser)
+
+
+def _configure_enable(sub) -> None:
+    from conda.cli.helpers import add_output_and_prompt_options
+
+    p = sub.add_parser(
+        "enable",
+        help="Send conda (and optionally pip) through a mirror.",
+        description="Write one conda-tuna config file (a condarc.d drop-in) that routes "
+        "`defaults`, every mirrored channel name and explicit upstream URLs to the mirror. "
+        "Channels the mirror does not carry, and any URL with credentials, stay upstream. "
+        "Your own .condarc is never edited; `conda tuna disable` undoes everything.",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--mirror", metavar="NAME",
+                       help="Mirror from the catalog (see `conda tuna mirrors`), or `auto` to "
+                       "probe and pick the fastest healthy one. Default: tuna.")
+    which.add_argument("--url", metavar="URL",
+                       help="Root of your own mirror with TUNA's /anaconda/{pkgs,cloud} layout.")
+    p.add_argument("--allow-http", action="store_true",
+                   help="Accept a plain http:// mirror on a non-loopback host.")
+    _add_scope(p, "user")
+    _add_env_target(p)
+    p.add_argument("--channels", dest="initial_channel", choices=("defaults", "conda-forge"),
+                   help="Channel to use when none is configured (conda 25.9+ starts with "
+                   "none). conda-forge is free for everyone; Anaconda's `defaults` needs a "
+                   "paid licence in organisations of more than 200 people.")
+    p.add_argument("--pip", action="store_true",
+                   help="Also point pip at the mirror's PyPI index (keeps your other pip "
+                   "settings; `disable` restores them).")
+    p.add_argument("--migrate", action="store_true",
+                   help="Replace hand-written mirror settings in your .condarc (mirror URLs in "
+                   "channels, a mirror channel_alias, pkgs/free, ...) after backing it up.")
+    add_output_and_prompt_options(p)
+
+
+def _configure_disable(sub) -> None:
+    from conda.cli.helpers import add_output_and_prompt_options
+
+    p = sub.add_parser(
+        "disable",
+        help="Remove everything `conda tuna enable` wrote.",
+        description="Delete conda-tuna's config file (and restore pip's config if --pip was "
+        "used). Every other file is left exactly as it was before enable.",
+    )
+    _add_scope(p, None)
+    _add_env_target(p)
+    add_output_and_prompt_options(p)
+
+
+def _configure_status(sub) -> None:
+    from conda.cli.helpers import add_parser_json
+
+    p = sub.add_parser(
+        "status",
+        help="Show the mirror, where each channel really goes, and the mirror's freshness.",
+        description="Whether conda-tuna is enabled, at which scope and file; for each "
+        "channel the URL conda will really use (mirror or upstream, and why); settings from "
+        "later config sources that shadow conda-tuna's file; the mirror's last sync.",
+    )
+    p.add_argument("--offline", action="store_true",
+                   help="Do not ask the mirror for its sync status.")
+    add_parser_json(p)
+
+
+def _configure_check(sub) -> None:
+    from conda.cli.helpers import add_parser_json
+
+    p = sub.add_parser(
+        "check",
+        help="Check that specs or an environment file have builds for a platform.",
+        description="For an environment.yml, or specs on the command line, report per "
+        "platform which specs the configured channels can provide and which they cannot. "
+        "Exit code 0 when everything is available, 1 otherwise.",
+    )
+    p.add_argument("items", nargs="*", metavar="FILE|SPEC",
+                   help="An environment file (environment.yml) or package specs.")
+    p.add_argument("--platform", "--subdir", dest="platforms", action="append",
+                   metavar="SUBDIR", help="Target platform, e.g. linux-aarch64 (repeatable; "
+                   "default: this machine's).")
+    p.add_argument("-c", "--channel", dest="channel", action="append",
+                   help="Channel to look in (default: the file's channels, else your "
+                   "configured channels).")
+    add_parser_json(p)
+
+
+def _configure_pip(sub) -> None:
+    p = sub.add_parser(
+        "pip",
+        help="pip install into a conda environment, conda first, through the mirror.",
+        description="`conda tuna pip install [-n ENV|-p PATH] [--force] [--conda-first] "
+        "[-y] [--dry-run] [--json] PIP-ARGS...`: refuses to let pip replace packages conda "
+        "installed, offers conda for what conda channels provide, runs the environment's own "
+        "pip against the mirror's PyPI index and records what pip did in the history.",
+    )
+    p.add_argument("pip_command", choices=("install",), help="The pip command (install).")
+    p.add_argument("pip_args", nargs=argparse.REMAINDER,
+                   help="conda-tuna options, then anything pip install accepts.")
+
+
+def _configure_mirrors(sub) -> None:
+    from conda.cli.helpers import add_parser_json
+
+    p = sub.add_parser(
+        "mirrors",
+        help="List the known mirrors and their coverage; --probe measures them.",
+        description="The mirror catalog with each mirror's coverage for this machine's "
+        "platform. With --probe every mirror is asked concurrently, bounded by one timeout.",
+    )
+    p.add_argument("--probe", action="store_true", help="Measure status and latency now.")
+    add_parser_json(p)
+
+
+def _configure_installer(sub) -> None:
+    from conda.cli.helpers import add_parser_json
+
+    p = sub.add_parser(
+        "installer",
+        help="Find (or download and verify) the Miniconda/Miniforge installer for a machine.",
+        description="The installer for the given (default: this) machine on the active "
+        "mirror. Downloads resume, are verified where a checksum is published, and are never "
+        "run.",
+    )
+    p.add_argument("--flavor", choices=("miniconda", "miniforge"), default="miniforge")
+    p.add_argument("--os", dest="os_name", choices=("linux", "macos", "windows"))
+    p.add_argument("--arch", choices=("x86_64", "aarch64", "arm64", "ppc64le"))
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--print-url", action="store_true", help="Print the URL only.")
+    out.add_argument("--download", metavar="DIR", help="Download into DIR and verify.")
+    add_parser_json(p)
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Attach `conda tuna`'s sub-subcommands to the parser conda made for `tuna`."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    sub = parser.add_subparsers(dest="tuna_command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        globals()[f"_configure_{name}"](sub)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run one `conda tuna` subcommand; pure-module errors become CondaErrors."""
+    from ..base.errors import TunaError
+
+    name = getattr(args, "tuna_command", None)
+    if not name:
+        from ..base.exceptions import CondaTunaError
+
+        raise CondaTunaError("Give a command: " + ", ".join(SUBCOMMANDS)
+                             + " (see `conda tuna --help`).")
+    module = import_module(f"conda_tuna.cli.{name}")
+    try:
+        return module.execute(args) or 0
+    except TunaError as exc:
+        from ..base.exceptions import CondaTunaError
+
+        raise CondaTunaError(str(exc), exit_code=exc.exit_code) from exc

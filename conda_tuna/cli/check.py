@@ -1,0 +1,205 @@
+"""`conda tuna check [FILE | SPEC ...] [--platform SUBDIR ...] [-c CHANNEL] [--json]`.
+
+Before moving an environment to another machine (an x86_64 server's environment.yml to a
+Kunpeng or Apple silicon machine), tell the user which specs the channels can provide on each
+target platform, from which channel, and which they cannot and why; plus what in the file
+will not migrate as written. Exit code 0 when everything is available, 1 otherwise.
+
+Repodata is read through conda's SubdirData (conda's cache, conda's channel routing, so the
+answer is the mirror's when conda-tuna is enabled).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from conda.base.constants import KNOWN_SUBDIRS, REPODATA_FN
+from conda.base.context import context
+
+from ..archcheck import check as arch_check
+from ..archcheck import envfile as env_file
+from ..archcheck.adapter import display_name, matcher, mirror_for_notes, source_for, subdir_datas
+from ..archcheck.check import AVAILABLE, NameIndex, Request, Result, Source
+from ..archcheck.platforms import describe
+from ..base.exceptions import CondaTunaError
+from .output import emit_json
+
+_FILE_SUFFIXES = (".yml", ".yaml")
+
+
+def execute(args: argparse.Namespace) -> int:
+    platforms = _platforms(args.platforms)
+    env, source = _inputs(list(args.items or []))
+    channels = _channels(args.channel, env)
+    requests = [Request.of(spec) for spec in env.conda if not spec.strip().startswith("__")]
+    indexes = {p: _index(channels, p) for p in platforms}
+    results = {p: arch_check.check(requests, indexes[p], matcher, p) for p in platforms}
+    _explain(results, indexes)
+    relaxed = _relaxed(results, indexes)
+    flags = env_file.migration_flags(env, platforms)
+    ok = all(r.status == AVAILABLE for rs in results.values() for r in rs)
+    if context.json:
+        emit_json(_json(source, env, channels, platforms, requests, results, relaxed, flags, ok))
+    else:
+        _print(source, env, channels, platforms, results, relaxed, flags, ok)
+    return 0 if ok else 1
+
+
+def _platforms(given: list[str] | None) -> list[str]:
+    platforms = list(dict.fromkeys(given or [context.subdir]))
+    unknown = [p for p in platforms if p not in KNOWN_SUBDIRS or p == "noarch"]
+    if unknown:
+        raise CondaTunaError(
+            f"Unknown platform {', '.join(unknown)}. Use a conda subdir such as linux-64, "
+            "linux-aarch64, osx-arm64 or win-64."
+        )
+    return platforms
+
+
+def _inputs(items: list[str]) -> tuple[env_file.EnvFile, str]:
+    """An environment file (given, or ./environment.yml) or specs from the command line."""
+    if len(items) == 1 and (items[0].endswith(_FILE_SUFFIXES) or Path(items[0]).is_file()):
+        return _read_file(Path(items[0])), items[0]
+    if not items:
+        default = Path("environment.yml")
+        if default.is_file():
+            return _read_file(default), str(default)
+        raise CondaTunaError("Give an environment file or package specs, e.g. "
+                             "`conda tuna check environment.yml --platform linux-aarch64`.")
+    return env_file.EnvFile(conda=items), "command line"
+
+
+def _read_file(path: Path) -> env_file.EnvFile:
+    from ..base.errors import TunaError
+    from ..base.yaml import yaml_loads
+
+    if not path.is_file():
+        raise CondaTunaError(f"{path}: no such file.")
+    try:
+        data = yaml_loads(path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        raise CondaTunaError(f"{path} is not valid YAML: {exc}") from exc
+    try:
+        return env_file.parse(data, str(path))
+    except TunaError as exc:
+        raise CondaTunaError(str(exc)) from exc
+
+
+def _channels(given: list[str] | None, env: env_file.EnvFile) -> list[str]:
+    """-c wins; else the file's channels before the configured ones (as `conda env create`
+    does; `nodefaults` drops defaults); else the configured channels."""
+    if given:
+        return list(dict.fromkeys(given))
+    configured = [c for c in context.channels if not (env.nodefaults and c == "defaults")]
+    channels = list(dict.fromkeys([*env.channels, *configured]))
+    if not channels:
+        raise CondaTunaError("No channels to look in: give -c CHANNEL, list channels in the "
+                             "file, or run `conda tuna enable`.")
+    return channels
+
+
+def _index(channels: list[str], platform: str) -> NameIndex:
+    sources: list[Source] = []
+    for channel in channels:
+        name = display_name(channel)
+        for subdir, data in subdir_datas(channel, (platform, "noarch"), REPODATA_FN):
+            sources.append(source_for(name, subdir, data))
+    return NameIndex(sources)
+
+
+def _explain(results: dict[str, list[Result]], indexes: dict[str, NameIndex]) -> None:
+    """Fill in where each missing spec exists among the other requested platforms."""
+    mirror, enabled = mirror_for_notes()
+    for platform, rows in results.items():
+        findings = [r.finding for r in rows if r.finding is not None]
+        if not findings:
+            continue
+        others = NameIndex(src for p, idx in indexes.items() if p != platform
+                           for src in idx.sources if src.subdir != "noarch")
+        arch_check.locate(findings, others, matcher)
+        for finding in findings:
+            arch_check.mirror_notes(finding, mirror, enabled=enabled)
+
+
+def _relaxed(results: dict[str, list[Result]],
+             indexes: dict[str, NameIndex]) -> dict[tuple[str, str], Result]:
+    """For missing specs with an exact build string: is the same version there without it?"""
+    found: dict[tuple[str, str], Result] = {}
+    for platform, rows in results.items():
+        for row in rows:
+            spec = row.request.text
+            if row.status == AVAILABLE or not env_file.exact_build(spec):
+                continue
+            loose = Request.of(env_file.without_build(spec))
+            (result,) = arch_check.check([loose], indexes[platform], matcher, platform)
+            found[(spec, platform)] = result
+    return found
+
+
+def _json(source: str, env: env_file.EnvFile, channels: list[str], platforms: list[str],
+          requests: list[Request], results: dict[str, list[Result]],
+          relaxed: dict[tuple[str, str], Result], flags: list[env_file.Flag],
+          ok: bool) -> dict[str, Any]:
+    specs = []
+    for i, request in enumerate(requests):
+        per: dict[str, Any] = {}
+        for platform in platforms:
+            entry = results[platform][i].to_json()
+            loose = relaxed.get((request.text, platform))
+            if loose is not None:
+                entry["without_build_string"] = loose.to_json()
+            per[platform] = entry
+        specs.append({"spec": request.text, "name": request.name, "platforms": per})
+    return {
+        "success": ok,
+        "source": source,
+        "platforms": platforms,
+        "channels": channels,
+        "specs": specs,
+        "pip": [{"requirement": r, "status": "not_checked"} for r in env.pip],
+        "will_not_migrate": [f.to_json() for f in flags],
+    }
+
+
+def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: list[str],
+           results: dict[str, list[Result]], relaxed: dict[tuple[str, str], Result],
+           flags: list[env_file.Flag], ok: bool) -> None:
+    count = len(next(iter(results.values()), []))
+    print(f"Checking {count} conda spec(s) from {source} in: {', '.join(channels)}")
+    for platform in platforms:
+        rows = results[platform]
+        bad = sum(r.status != AVAILABLE for r in rows)
+        print(f"\n{platform} ({describe(platform)}): "
+              + ("all available" if not bad else f"{bad} of {len(rows)} not available"))
+        for row in rows:
+            print("  " + _row_text(row, relaxed.get((row.request.text, platform))))
+    if env.pip:
+        print("\npip section (installed by pip, not checked here; pip picks each "
+              "platform's wheel):")
+        for requirement in env.pip:
+            print(f"  - {requirement}")
+    if flags:
+        print("\nWill not migrate as written:")
+        for flag in flags:
+            print(f"  - {flag.item}: {flag.message}")
+    print("\n" + ("Everything is available." if ok else
+                  "Some specs cannot be installed; see above (exit code 1)."))
+
+
+def _row_text(row: Result, loose: Result | None) -> str:
+    if row.status == AVAILABLE:
+        return f"ok       {row.request.text}  ->  {row.version} {row.build} ({row.channel})"
+    assert row.finding is not None
+    text = f"MISSING  {arch_check.format_warning(row.finding, 'machine ' + _machine(row))}"
+    if loose is not None and loose.status == AVAILABLE:
+        text += (f"; without the build string {loose.version} {loose.build} is available "
+                 f"({loose.channel})")
+    return text
+
+
+def _machine(row: Result) -> str:
+    from ..archcheck.platforms import machine_name
+
+    return machine_name(row.subdir)

@@ -1,0 +1,68 @@
+"""`conda tuna enable`: write conda-tuna's drop-in so conda fetches from the mirror."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conda.base.context import context
+
+from ..config import dropin
+from ..config.adapter import build
+from .output import emit_json
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from ..mirrors.catalog import Mirror
+
+def _print_table(routes) -> None:
+    width = max((len(r.channel) for r in routes), default=8)
+    for r in routes:
+        print(f"  {r.channel:<{width}}  -> {r.url}  [{r.via}: {r.reason}]")
+
+
+def execute(args: Namespace) -> int:
+    plan = build(args)
+    mirror: Mirror = plan["mirror"]
+    path = plan["path"]
+    if context.dry_run:
+        text = dropin.render(plan["settings"], plan["meta"])
+        if context.json:
+            emit_json({"success": True, "dry_run": True, "file": str(path), "scope": args.scope,
+                       "mirror": {"name": mirror.name, "url": mirror.root},
+                       "content": text, "channels": [r.to_json() for r in plan["routes"]],
+                       "notes": plan["notes"]})
+        else:
+            print(f"Would write {path}:\n")
+            print(text)
+            print("Channels would go:")
+            _print_table(plan["routes"])
+            for note in plan["notes"]:
+                print(note)
+            print("\nDry run: nothing was written.")
+        return 0
+    changed, _text = dropin.write(path, plan["settings"], plan["meta"])
+    extra: dict[str, object] = {}
+    if args.pip:
+        from ..pypi.adapter import enable_pip
+
+        extra["pip"] = enable_pip(mirror, scope=args.scope)
+    if args.migrate:
+        from ..config.adapter import migrate
+
+        extra["migrated"] = migrate(mirror)
+    if context.json:
+        emit_json({"success": True, "changed": changed, "file": str(path), "scope": args.scope,
+                   "mirror": {"name": mirror.name, "url": mirror.root, "why": plan["why"]},
+                   "channels": [r.to_json() for r in plan["routes"]],
+                   "added_channels": plan["added_channels"], "notes": plan["notes"], **extra})
+        return 0
+    verb = "Enabled" if changed else "Already enabled (nothing changed):"
+    print(f"{verb} {mirror.name} ({mirror.root}) at {args.scope} scope, {plan['why']}.")
+    print(f"Config file: {path}")
+    print("Channels now go:")
+    _print_table(plan["routes"])
+    for note in plan["notes"]:
+        print(note)
+    print("Undo with `conda tuna disable`.")
+    return 0

@@ -1,0 +1,248 @@
+"""conda's side of conda-tuna's own config: where the files are, what `enable` writes, and the
+migration of hand-written mirror settings.
+
+The drop-in's format is in ``config/dropin.py`` and the legacy patterns in
+``config/legacy.py`` (both pure); this module reads conda's context for them: the scope
+directories, the configured channels, the user's config files. ``enable`` and the
+``tuna-legacy-config`` doctor fixer both build their drop-in with :func:`build`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from conda.base.context import context
+
+from .. import __version__
+from ..base.context import (
+    configured_channels,
+    custom_multichannels_win,
+    env_prefix,
+    home,
+    later_default_channels,
+    stdin_is_interactive,
+    windows,
+)
+from ..base.errors import TunaError
+from ..mirrors.catalog import Mirror, resolve_mirror
+from ..routing.routes import conda_settings, route_table
+from . import dropin
+from .dropin import FILE_NAME, DropIn
+from .legacy import Change, analyse, apply, backup_path
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+
+# --------------------------------------------------------------------------- drop-in files
+def drop_in_path(scope: str) -> Path:
+    """conda-tuna's file at `scope` (user, system or env)."""
+    prefix = env_prefix() if scope == "env" else None
+    directory = dropin.drop_in_dir(
+        scope, home=home(), root_prefix=Path(context.root_prefix), env_prefix=prefix
+    )
+    return directory / FILE_NAME
+
+
+def existing_drop_ins() -> list[tuple[str, DropIn]]:
+    """Every conda-tuna file on this machine's search path, in conda's reading order."""
+    found: list[tuple[str, DropIn]] = []
+    seen: set[Path] = set()
+    for scope in ("system", "user", "env"):
+        try:
+            path = drop_in_path(scope)
+        except Exception:  # no environment for the env scope
+            continue
+        if path in seen:
+            continue
+        seen.add(path)
+        drop_in = dropin.read(path)
+        if drop_in is not None:
+            found.append((scope, drop_in))
+    return found
+
+
+# --------------------------------------------------------------------------- enable plan
+LICENCE_NOTE = (
+    "Note: Anaconda's terms require a paid licence to use its repository (`defaults`: "
+    "pkgs/main, pkgs/r), mirrors included, in organisations of more than 200 people. "
+    "conda-forge is free for everyone: `conda tuna enable --channels conda-forge`."
+)
+
+
+def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
+    """The mirror to enable and a sentence saying why it was chosen."""
+    if (args.mirror or "").lower() == "auto":
+        from ..mirrors.adapter import choose_auto_mirror
+
+        return choose_auto_mirror()
+    mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
+    why = "given by --url" if args.url else ("chosen by --mirror" if args.mirror else "default")
+    return mirror, why
+
+
+def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | None, str | None]:
+    """Channels to add when none are configured (conda 25.9+ starts with `channels: []`).
+
+    Returns (channels or None, a note for the user). -y, --json or no terminal take
+    `defaults`, the channel conda users expect; conda-forge is offered as the free one.
+    """
+    if existing:
+        return None, None
+    if args.initial_channel:
+        return [args.initial_channel], None
+    if context.always_yes or context.json or not stdin_is_interactive():
+        return ["defaults"], "No channels were configured; using `defaults`."
+    answer = input(
+        "No channels are configured (conda 25.9+ starts with none).\n"
+        "Which channel should conda use? [d]efaults / [c]onda-forge (free for everyone) "
+        "[d]: "
+    ).strip().lower()
+    if answer in ("c", "conda-forge", "cf"):
+        return ["conda-forge"], None
+    if answer in ("", "d", "defaults"):
+        return ["defaults"], None
+    raise TunaError(f"Unknown answer {answer!r}; nothing was written.",
+                    hint="Run again with --channels defaults or --channels conda-forge.")
+
+
+def build(args: Namespace) -> dict[str, object]:
+    """Everything enable would write and show, without writing it."""
+    mirror, why = choose_mirror(args)
+    path = drop_in_path(args.scope)
+    existing = configured_channels(exclude=path)
+    added, note = choose_channels(args, existing)
+    settings = conda_settings(mirror, windows=windows(), channels=added)
+    settings["plugins"] = {"tuna_mirror": mirror.name, "tuna_mirror_url": mirror.root}
+    meta = {
+        "version": __version__,
+        "mirror": mirror.name,
+        "url": mirror.root,
+        "scope": args.scope,
+        "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    shown = list(dict.fromkeys([*(added or []), *existing, "defaults", "conda-forge"]))
+    table = route_table(shown, mirror, windows=windows())
+    notes = [n for n in (note,) if n]
+    if "defaults" in (added or existing):
+        notes.append(LICENCE_NOTE)
+    if not custom_multichannels_win():
+        notes += [f"Warning: {source} sets default_channels; conda < 26 merges that list with "
+                  "the mirror's, so `defaults` still reaches those URLs too. Remove it there "
+                  "(or run `conda tuna enable --migrate`)."
+                  for source in later_default_channels(path)]
+    return {"mirror": mirror, "why": why, "path": path, "settings": settings, "meta": meta,
+            "routes": table, "added_channels": added or [], "notes": notes}
+
+
+# --------------------------------------------------------------------------- legacy migration
+def mirror_hosts() -> set[str]:
+    """Hosts whose /anaconda/ URLs count as mirror URLs: the catalog, overrides, active."""
+    from ..mirrors import adapter as mirror_adapter
+    from ..mirrors.catalog import MIRRORS
+
+    hosts = {m.host for m in MIRRORS.values()} | {"pypi.tuna.tsinghua.edu.cn"}
+    hosts |= {m.host for m in mirror_adapter.known_mirrors().values()}
+    active = mirror_adapter.active_mirror()
+    if active is not None:
+        hosts.add(active.host)
+    return hosts
+
+
+def user_files() -> list[Path]:
+    """The user's own config files on conda's search path (not conda-tuna's drop-ins)."""
+    root = home().resolve()
+    files: list[Path] = []
+    for source in context.raw_data:
+        if not isinstance(source, Path) or source.name == FILE_NAME:
+            continue
+        try:
+            resolved = source.resolve()
+        except OSError:
+            continue
+        if resolved.is_file() and root in resolved.parents and resolved not in files:
+            files.append(resolved)
+    return files
+
+
+def scan() -> list[tuple[Path, list[Change]]]:
+    """Each user config file with the legacy patterns found in it."""
+    from ..base.yaml import yaml_loads
+
+    hosts = mirror_hosts()
+    found: list[tuple[Path, list[Change]]] = []
+    for path in user_files():
+        try:
+            data = yaml_loads(path.read_text(encoding="utf-8")) or {}
+        except Exception:  # an unreadable file is conda's own error to report
+            continue
+        if isinstance(data, dict):
+            changes = analyse(data, hosts)
+            if changes:
+                found.append((path, changes))
+    return found
+
+
+def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
+    """Back up `path`, repair it with conda's ruamel round-trip (comments kept), atomically."""
+    from ..base.files import atomic_write
+    from ..base.yaml import yaml_dumps, yaml_loads
+
+    text = path.read_text(encoding="utf-8")
+    data = yaml_loads(text)
+    if not isinstance(data, dict):
+        return None
+    changes = analyse(data, hosts)
+    if not changes:
+        return None
+    apply(data, changes)
+    backup = backup_path(path)
+    shutil.copy2(path, backup)
+    atomic_write(path, yaml_dumps(data) if data else "", mode=path.stat().st_mode & 0o777)
+    return {"file": str(path), "backup": str(backup),
+            "changes": [c.to_json() for c in changes]}
+
+
+def migrate(mirror=None) -> list[dict[str, object]]:
+    """Repair every user config file; prints what changed (unless --json). For `enable`."""
+    hosts = mirror_hosts() | ({mirror.host} if mirror is not None else set())
+    done = [r for r in (rewrite(p, hosts) for p in user_files()) if r]
+    if not context.json:
+        print_migrated(done)
+    return done
+
+
+def print_migrated(done: list[dict[str, object]]) -> None:
+    if not done:
+        print("No hand-written mirror settings found; nothing migrated.")
+    for item in done:
+        print(f"Migrated {item['file']} (backup: {item['backup']}):")
+        for change in item["changes"]:  # type: ignore[union-attr]
+            print(f"  - {Change(**change).describe()}")
+
+
+def mirror_for_host(host: str):
+    """The known mirror at `host`, else a custom mirror for it (for the doctor fixer)."""
+    from ..mirrors import adapter as mirror_adapter
+    from ..mirrors.catalog import custom_mirror
+
+    for mirror in mirror_adapter.known_mirrors().values():
+        if mirror.host == host:
+            return mirror
+    scheme = "http" if host.startswith(("127.", "localhost")) else "https"
+    return custom_mirror(f"{scheme}://{host}", allow_http=True)
+
+
+def enable_mirror(mirror) -> None:
+    """Write conda-tuna's drop-in (user scope) for `mirror`, as `conda tuna enable` does."""
+    from argparse import Namespace
+
+    args = Namespace(mirror=None, url=mirror.root, allow_http=True, scope="user",
+                     initial_channel="defaults", pip=False, migrate=False)
+    plan = build(args)
+    plan["settings"]["plugins"] = {"tuna_mirror": mirror.name, "tuna_mirror_url": mirror.root}
+    dropin.write(plan["path"], plan["settings"], plan["meta"])
+    print(f"Enabled conda-tuna with {mirror.name} ({mirror.root}): {plan['path']}")

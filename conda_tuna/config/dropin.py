@@ -1,0 +1,200 @@
+"""The config writer: conda-tuna's one drop-in file, written atomically and removed exactly.
+
+conda reads every ``*.yml`` in a ``condarc.d/`` directory of its search path, so the plugin
+never edits a user's ``.condarc``: it owns ``condarc.d/conda-tuna.yml`` at one scope and
+``conda tuna disable`` deletes it (and any directory enable had to create), which restores
+every other file byte for byte.
+
+Pure Python, no conda import. The YAML is emitted by hand (mappings, lists, scalars only),
+because the plugin must not pull in ruamel at start-up and the output must be stable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..base.errors import TunaError
+from ..base.files import atomic_write, missing_dirs
+
+# architecture: pure
+
+FILE_NAME = "conda-tuna.yml"
+META_PREFIX = "# conda-tuna-meta: "
+HEADER = (
+    "# Written by conda-tuna: routes conda through a package mirror.\n"
+    "# Do not edit; `conda tuna enable` rewrites it and `conda tuna disable` removes it.\n"
+    "# Your own settings belong in your .condarc, which conda-tuna never touches.\n"
+)
+SCOPES = ("user", "system", "env")
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+
+
+@dataclass
+class DropIn:
+    """What conda-tuna wrote: the file, the metadata in its header, its text."""
+
+    path: Path
+    meta: dict[str, object] = field(default_factory=dict)
+    text: str = ""
+
+
+def drop_in_dir(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path | None) -> Path:
+    """The condarc.d directory for a scope.
+
+    user: ``~/.conda/condarc.d`` (read before ``~/.condarc``, so a user's own ``.condarc``
+    still wins, and ``status`` reports it); system: ``$CONDA_ROOT/condarc.d`` (the base
+    installation, for shared servers); env: ``$CONDA_PREFIX/condarc.d`` (one environment).
+    """
+    if scope == "user":
+        return home / ".conda" / "condarc.d"
+    if scope == "system":
+        return root_prefix / "condarc.d"
+    if scope == "env":
+        if env_prefix is None:
+            raise TunaError("--scope env needs an active environment (or -n/-p).")
+        return env_prefix / "condarc.d"
+    raise TunaError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _key(key: str) -> str:
+    return key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _emit(value: object, indent: int) -> list[str]:
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{_key(str(key))}:")
+                lines.extend(_emit(item, indent + 1))
+            elif isinstance(item, dict):
+                lines.append(f"{pad}{_key(str(key))}: {{}}")
+            elif isinstance(item, list):
+                lines.append(f"{pad}{_key(str(key))}: []")
+            else:
+                lines.append(f"{pad}{_key(str(key))}: {_scalar(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                raise TypeError("nested collections inside lists are not emitted")
+            lines.append(f"{pad}- {_scalar(item)}")
+    else:
+        lines.append(f"{pad}{_scalar(value)}")
+    return lines
+
+
+def render(settings: dict[str, object], meta: dict[str, object]) -> str:
+    """The drop-in's text: header, one metadata comment line, then the settings as YAML."""
+    meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=False)
+    body = "\n".join(_emit(settings, 0))
+    return f"{HEADER}{meta_line}\n{body}\n"
+
+
+def parse_meta(text: str) -> dict[str, object] | None:
+    """The metadata from a drop-in's header; None when the text is not conda-tuna's."""
+    for line in text.splitlines()[:10]:
+        if line.startswith(META_PREFIX):
+            try:
+                meta = json.loads(line[len(META_PREFIX):])
+            except ValueError:
+                return None
+            return meta if isinstance(meta, dict) else None
+    return None
+
+
+def read(path: Path) -> DropIn | None:
+    """The drop-in at `path`, None when absent; TunaError when present but not ours or broken."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # nothing can be there
+        return None
+    except OSError as exc:
+        raise TunaError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    meta = parse_meta(text)
+    if meta is None:
+        raise TunaError(
+            f"{path} exists but is not a valid conda-tuna file (its header is missing or "
+            "malformed).",
+            hint=f"Move it aside (e.g. `mv {path} {path}.bak`) and run the command again.",
+        )
+    return DropIn(path, meta, text)
+
+
+def _permission_error(path: Path, exc: OSError) -> TunaError:
+    return TunaError(
+        f"Cannot write {path}: {exc.strerror or exc}.",
+        hint="Run as the owner of that conda installation, or choose `--scope user`.",
+    )
+
+
+def check_writable(directory: Path) -> None:
+    """Fail early, before anything is written, when `directory` cannot be created or written."""
+    probe = directory
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise _permission_error(directory / FILE_NAME, NotADirectoryError(20, "Not a directory"))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise _permission_error(directory / FILE_NAME, PermissionError(13, "Permission denied"))
+
+
+def write(path: Path, settings: dict[str, object], meta: dict[str, object]) -> tuple[bool, str]:
+    """Write the drop-in; returns (changed, text). Idempotent: same content, no write.
+
+    Directories that had to be created are recorded in the metadata so `remove` can take
+    them away again and leave the tree as it was.
+    """
+    existing = read(path)
+    created = list(existing.meta.get("created_dirs", [])) if existing else []
+    check_writable(path.parent)
+    new_dirs = missing_dirs(path.parent)
+    created += [str(d) for d in new_dirs if str(d) not in created]
+    text = render(settings, {**meta, "created_dirs": created})
+    if existing is not None and _same_settings(existing.text, text):
+        return False, existing.text
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text)
+    except OSError as exc:
+        raise _permission_error(path, exc) from exc
+    return True, text
+
+
+def _same_settings(old: str, new: str) -> bool:
+    """Equal apart from the metadata line (whose timestamp changes on every run)."""
+    def strip(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith(META_PREFIX)]
+
+    return strip(old) == strip(new) and parse_meta(old) is not None
+
+
+def remove(path: Path) -> DropIn | None:
+    """Delete the drop-in and the directories enable created (if now empty).
+
+    Returns what was removed, or None when there was nothing (a no-op, not an error).
+    """
+    existing = read(path)
+    if existing is None:
+        return None
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise _permission_error(path, exc) from exc
+    for directory in reversed([Path(d) for d in existing.meta.get("created_dirs", [])]):
+        with contextlib.suppress(OSError):  # not empty: the user put something there
+            directory.rmdir()
+    return existing

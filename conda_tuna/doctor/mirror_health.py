@@ -1,0 +1,48 @@
+"""`conda doctor` check "tuna-mirror-health": does the active mirror answer, and is it fresh?
+
+Thin adapter around ``mirrors/adapter.py`` (conda's settings) and ``mirrors/health.py``
+(the probe) printing conda doctor's marks.
+"""
+
+from __future__ import annotations
+
+from conda.base.context import context
+
+from ..mirrors import health as mirror_health
+from ..mirrors.adapter import (
+    active_mirror,
+    fallback_setting,
+    known_mirrors,
+    probe_config,
+    probe_timeout,
+    sync_section,
+)
+from .marks import OK_MARK, X_MARK
+
+
+def doctor_mirror_check(prefix: str, verbose: bool) -> None:
+    """`conda doctor`: does the active mirror answer, and is its last sync recent?"""
+    mirrors = known_mirrors()
+    mirror = active_mirror(mirrors)
+    if mirror is None:
+        print(f"{OK_MARK} conda-tuna is not enabled; no mirror to check.\n")
+        return
+    if context.offline:
+        print(f"{OK_MARK} Offline: mirror {mirror.name} not checked.\n")
+        return
+    url = mirror_health.probe_url(mirror, context.subdir)
+    result = mirror_health.probe_all({mirror.name: url}, probe_timeout(),
+                                     probe_config())[mirror.name]
+    if result.healthy:
+        print(f"{OK_MARK} Mirror {mirror.name} ({mirror.root}) answers: {result.describe()}.")
+    else:
+        chain, _ = mirror_health.fallback_chain(mirror, fallback_setting(), mirrors)
+        target = chain[0] if chain else None
+        print(f"{X_MARK} Mirror {mirror.name} ({mirror.root}) is failing: "
+              f"{result.describe()}. Switch: {mirror_health.switch_command(target)}")
+    sync = sync_section(mirror, offline=False)
+    for warning in sync.get("warnings") or ():  # type: ignore[union-attr]
+        print(f"{X_MARK} Mirror sync: {warning}")
+    if not sync.get("available"):
+        print(f"  Mirror freshness unknown: {sync.get('error')}")
+    print()

@@ -1,0 +1,296 @@
+"""Download one large file (an installer) from a mirror: resumable, verified, atomic.
+
+Pure Python (urllib, no conda, no requests), because it must behave the same in tests and
+because an installer download is one plain GET. What it guarantees:
+
+* the file appears under its final name only complete and, where a SHA-256 is published,
+  verified: it is streamed into `<name>.part` and renamed into place at the end;
+* an interrupted download (cut connection, Ctrl-C, timeout) leaves `<name>.part` and the
+  next attempt asks only for the rest (HTTP Range, guarded by If-Range so a file that
+  changed on the mirror in between is fetched whole instead of spliced);
+* a checksum mismatch deletes the partial file: bytes that failed verification are
+  never kept, so the next attempt cannot resume from them;
+* every request carries a User-Agent (TUNA answers 403 to requests without one).
+
+It never runs what it downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..base.errors import TunaError
+
+# architecture: pure
+
+CHUNK = 256 * 1024
+_HEX64 = re.compile(r"\b[0-9a-fA-F]{64}\b")
+#: Errors after which the partial file is kept and the download can be resumed.
+_TRANSIENT = (http.client.IncompleteRead, ConnectionError, TimeoutError, socket.timeout,
+              http.client.RemoteDisconnected)
+
+
+def user_agent() -> str:
+    from .. import __version__
+
+    return f"conda-tuna/{__version__} (python-urllib/{sys.version_info[0]}.{sys.version_info[1]})"
+
+
+@dataclass
+class DownloadResult:
+    """What was downloaded, and how far it can be trusted."""
+
+    path: str
+    url: str
+    size: int
+    sha256: str
+    verified: bool
+    checksum_url: str | None
+    resumed_from: int
+    reused: bool
+    note: str
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- HTTP
+def _opener(url: str) -> urllib.request.OpenerDirector:
+    """An opener that honours the proxy settings, except for loopback (no proxy reaches it)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
+
+
+def _request(url: str, headers: dict[str, str], timeout: float):
+    req = urllib.request.Request(url, headers={"User-Agent": user_agent(), **headers})
+    return _opener(url).open(req, timeout=timeout)
+
+
+def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
+    if exc.code == 404:
+        return TunaError(f"{url} is not on the mirror (HTTP 404).",
+                         hint="The mirror may not carry this installer (yet); try the other "
+                         "--flavor or another mirror (`conda tuna mirrors`).")
+    if exc.code == 403:
+        return TunaError(f"The mirror refused {url} (HTTP 403).",
+                         hint="Mirrors refuse requests without a User-Agent or from blocked "
+                         "networks; conda-tuna sends one, so check proxies in between.")
+    return TunaError(f"Downloading {url} failed: HTTP {exc.code} {exc.reason}.",
+                     hint="The mirror may be syncing or down; try again later or use "
+                     "another mirror (`conda tuna mirrors --probe`).")
+
+
+def fetch_published_sha256(checksum_url: str, timeout: float = 30) -> str | None:
+    """The SHA-256 in a `<file>.sha256` sidecar, or None when the mirror has none (404).
+
+    Any other failure is an error: a checksum that should be there but cannot be read must
+    not silently turn into an unverified download.
+    """
+    try:
+        with _request(checksum_url, {}, timeout) as resp:
+            text = resp.read(4096).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        if exc.code in (404, 410):
+            return None
+        raise _http_error(checksum_url, exc) from exc
+    except (urllib.error.URLError, *_TRANSIENT) as exc:
+        raise TunaError(f"Could not read the published checksum {checksum_url}: {exc}") from exc
+    match = _HEX64.search(text)
+    if match is None:
+        raise TunaError(f"{checksum_url} does not contain a SHA-256 checksum.")
+    return match.group(0).lower()
+
+
+# --------------------------------------------------------------------------- progress
+class _Progress:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, name: str, total: int | None, done: int, enabled: bool) -> None:
+        self.name, self.total, self.done, self.enabled = name, total, done, enabled
+        self.start_done, self.started, self.drawn = done, time.monotonic(), 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and now - self.drawn >= 0.1:
+            self.drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        mib = 1024 * 1024
+        rate = (self.done - self.start_done) / max(now - self.started, 1e-6) / mib
+        if self.total:
+            pct = self.done * 100 // self.total
+            bar = ("#" * (pct // 4)).ljust(25)
+            text = (f"\r{self.name[:40]} [{bar}] {pct:3d}% "
+                    f"{self.done / mib:.1f}/{self.total / mib:.1f} MiB {rate:.1f} MiB/s")
+        else:
+            text = f"\r{self.name[:40]} {self.done / mib:.1f} MiB {rate:.1f} MiB/s"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic())
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- partial files
+def _meta_path(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+def _load_validator(part: Path, url: str) -> str | None:
+    """The ETag/Last-Modified the partial file was fetched under, if it is for `url`."""
+    try:
+        meta = json.loads(_meta_path(part).read_text())
+    except (OSError, ValueError):
+        return None
+    return meta.get("validator") if meta.get("url") == url else None
+
+
+def _save_validator(part: Path, url: str, headers) -> None:
+    validator = headers.get("ETag") or headers.get("Last-Modified")
+    _meta_path(part).write_text(json.dumps({"url": url, "validator": validator}))
+
+
+def discard_partial(part: Path) -> None:
+    for path in (part, _meta_path(part)):
+        path.unlink(missing_ok=True)
+
+
+def _sha256_of(path: Path) -> hashlib._Hash:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(block)
+    return digest
+
+
+# --------------------------------------------------------------------------- download
+def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int, str]:
+    """One GET into `part`, resuming it when it holds bytes.
+
+    Returns the resume offset and the SHA-256 of the whole file, hashed while streaming (the
+    kept prefix is hashed first), so verification needs no second pass over the file.
+    Raises a _TRANSIENT error when the connection breaks (the partial file stays).
+    """
+    offset = part.stat().st_size if part.exists() else 0
+    validator = _load_validator(part, url) if offset else None
+    if offset and validator is None:  # bytes of unknown origin: start again
+        discard_partial(part)
+        offset = 0
+    headers = {"Range": f"bytes={offset}-", "If-Range": validator} if offset else {}
+    try:
+        resp = _request(url, headers, timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:  # our partial is longer than the file: start again
+            discard_partial(part)
+            return _attempt(url, part, timeout, progress)
+        raise _http_error(url, exc) from exc
+    with resp:
+        if offset and resp.status != 206:  # server ignored Range, or the file changed
+            offset = 0
+        elif offset and not resp.headers.get("Content-Range", "").startswith(
+                f"bytes {offset}-"):
+            raise TunaError(f"{url}: the mirror answered a resume with the wrong range "
+                            f"({resp.headers.get('Content-Range')!r}).")
+        if not offset:
+            _save_validator(part, url, resp.headers)
+        digest = _sha256_of(part) if offset else hashlib.sha256()
+        length = resp.headers.get("Content-Length")
+        total = offset + int(length) if length and length.isdigit() else None
+        bar = _Progress(part.name[: -len(".part")], total, offset, progress)
+        try:
+            with part.open("ab" if offset else "wb") as out:
+                while True:
+                    block = resp.read(CHUNK)
+                    if not block:
+                        break
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+                out.flush()
+                os.fsync(out.fileno())
+        finally:
+            bar.close()
+        if total is not None and part.stat().st_size < total:
+            raise http.client.IncompleteRead(b"", total - part.stat().st_size)
+    return offset, digest.hexdigest()
+
+
+def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
+             expected_sha256: str | None = None, checksum_url: str | None = None,
+             progress: bool = False, retries: int = 2, timeout: float = 60,
+             checksum_note: str = "") -> DownloadResult:
+    """Download `url` into `dest_dir`, resuming and verifying; see the module docstring.
+
+    `expected_sha256` wins over `checksum_url` (a `.sha256` sidecar, fetched first; a 404
+    there means "not published", and the result says the file is NOT verified).
+    `retries` more attempts, each resuming, follow a broken connection.
+    """
+    dest = Path(dest_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    name = filename or Path(urlsplit(url).path).name
+    final, part = dest / name, dest / (name + ".part")
+    expected = (expected_sha256 or "").lower() or (
+        fetch_published_sha256(checksum_url, timeout) if checksum_url else None)
+    source = "given" if expected_sha256 else (checksum_url if expected else None)
+
+    if expected and final.is_file() and _sha256_of(final).hexdigest() == expected:
+        return DownloadResult(str(final), url, final.stat().st_size, expected, True, source,
+                              0, True, "already downloaded and verified; nothing fetched")
+
+    resumed_from, error, digest = 0, None, ""
+    for attempt in range(retries + 1):
+        try:
+            offset, digest = _attempt(url, part, timeout, progress)
+            resumed_from = resumed_from or offset
+            error = None
+            break
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, (*_TRANSIENT, OSError)) and attempt < retries:
+                error = exc
+                continue
+            raise TunaError(f"Could not reach {url}: {exc.reason}",
+                            hint="Check the network or try another mirror.") from exc
+        except _TRANSIENT as exc:
+            error = exc
+    if error is not None:
+        size = part.stat().st_size if part.exists() else 0
+        raise TunaError(f"The download of {url} was interrupted after {size} bytes ({error!r}).",
+                        hint="Run the same command again: it resumes where it stopped.")
+
+    if expected and digest != expected:
+        discard_partial(part)
+        raise TunaError(
+            f"Checksum mismatch for {name}: the mirror publishes {expected}, the download is "
+            f"{digest}. The file was deleted.",
+            hint="The mirror may be mid-sync (installer and .sha256 from different releases); "
+            "try again later or use another mirror.")
+    size = part.stat().st_size
+    os.replace(part, final)
+    _meta_path(part).unlink(missing_ok=True)
+    if expected:
+        note = f"verified: SHA-256 matches {source}"
+    else:
+        note = ("NOT verified: no checksum is published for this file"
+                + (f" ({checksum_note})" if checksum_note else "")
+                + f". Its SHA-256 is {digest}; compare it with the publisher's before running it.")
+    return DownloadResult(str(final), url, size, digest, bool(expected), source,
+                          resumed_from, False, note)

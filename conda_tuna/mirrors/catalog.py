@@ -1,0 +1,283 @@
+"""The mirror catalog: every mirror conda-tuna knows, and what each one carries.
+
+This is the one place where mirror facts live (roots, layouts, channel and subdir coverage,
+PyPI and sync-status paths). Everything else asks this module. Facts come from TUNA's sync
+script and help pages and the other mirrors' documentation (see the project's mirror notes);
+when a mirror changes, change it here only.
+
+Pure Python, no conda import: it is used by the plugin at start-up and by unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from ..base.errors import TunaError
+
+# architecture: pure
+
+#: Upstream locations that the mirrors copy.
+UPSTREAM_CLOUD = "https://conda.anaconda.org"
+UPSTREAM_PKGS = "https://repo.anaconda.com"
+
+#: Every subdir conda-tuna reasons about (32-bit and exotic subdirs are left out).
+SUBDIRS_ALL = frozenset(
+    {"noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "osx-64", "osx-arm64", "win-64"}
+)
+_SIX = frozenset({"noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"})
+_X86_MAC_WIN = frozenset({"noarch", "linux-64", "osx-64", "win-64"})
+
+#: Anaconda's own repository (`defaults`) under <root>/anaconda/pkgs/<name>.
+PKGS_CHANNELS = ("main", "r", "msys2", "free")
+#: The pkgs channels that make up `defaults` (msys2 only on Windows).
+DEFAULTS_CHANNELS = ("main", "r")
+DEFAULTS_CHANNELS_WIN = ("main", "r", "msys2")
+
+# anaconda.org channels TUNA mirrors under <root>/anaconda/cloud/<channel>, with the subdirs
+# each one carries (TUNA's sync script, 2026). Combinations absent upstream simply 404.
+_TUNA_CLOUD: dict[str, frozenset[str]] = {
+    "conda-forge": _SIX,
+    "bioconda": _SIX,
+    "pytorch": _SIX,
+    "pytorch-test": _SIX,
+    "numba": _SIX,
+    "rapidsai": frozenset({"noarch", "linux-64", "linux-aarch64"}),
+    "dglteam": frozenset({"noarch", "linux-64", "linux-aarch64", "osx-64", "win-64"}),
+    "c4aarch64": frozenset({"noarch", "linux-aarch64"}),
+    "Paddle": frozenset({"noarch", "linux-64", "osx-64", "osx-arm64", "win-64"}),
+    "fermi": frozenset({"noarch", "linux-64", "osx-64", "osx-arm64", "win-64"}),
+    **{
+        name: _X86_MAC_WIN
+        for name in (
+            "menpo", "stackless", "simpleitk", "plotly", "auto", "pyviz", "mordred-descriptor",
+            "fastai", "omnia", "caffe2", "matsci", "psi4", "rdkit",
+        )
+    },
+    "pytorch-lts": frozenset({"noarch", "linux-64", "win-64"}),
+    **{
+        name: frozenset({"noarch", "linux-64", "osx-64"})
+        for name in ("ursky", "qiime2", "biobakery")
+    },
+    **{
+        name: frozenset({"noarch", "linux-64"})
+        for name in ("deepmodeling", "ohmeta", "pytorch3d", "idaholab")
+    },
+}
+
+#: Channels users ask for that no mirror carries, with the reason shown to them.
+NOT_MIRRORED: Mapping[str, str] = MappingProxyType(
+    {
+        "nvidia": "not mirrored (NVIDIA's licence forbids redistribution)",
+        "msys2": "the cloud msys2 channel was dropped by the mirrors in 2024",
+        "intel": "the intel channel was dropped by the mirrors in 2024",
+        "mindspore": "not mirrored",
+        "peterjc123": "not mirrored",
+        "pytorch-nightly": "not mirrored (changes too fast)",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """One mirror site with TUNA's `/anaconda/{pkgs,cloud}` layout below `root`."""
+
+    name: str
+    title: str
+    root: str
+    pkgs_subdirs: frozenset[str] = SUBDIRS_ALL
+    cloud: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType(_TUNA_CLOUD)
+    )
+    pypi_path: str | None = "/pypi/web/simple"
+    status_path: str | None = None
+    sister: str | None = None
+    notes: str = ""
+
+    @property
+    def anaconda_url(self) -> str:
+        """Base of the Anaconda part; custom_channels for pkgs/* point here."""
+        return f"{self.root}/anaconda"
+
+    @property
+    def cloud_url(self) -> str:
+        """Base of the mirrored anaconda.org channels; custom_channels point here."""
+        return f"{self.root}/anaconda/cloud"
+
+    @property
+    def pypi_url(self) -> str | None:
+        return f"{self.root}{self.pypi_path}" if self.pypi_path else None
+
+    @property
+    def status_url(self) -> str | None:
+        return f"{self.root}{self.status_path}" if self.status_path else None
+
+    @property
+    def host(self) -> str:
+        """host[:port] of the root, the unit requests are compared by."""
+        return urlsplit(self.root).netloc.rpartition("@")[2].lower()
+
+    def pkgs_url(self, channel: str) -> str:
+        return f"{self.root}/anaconda/pkgs/{channel}"
+
+    def carries_channel(self, channel: str) -> bool:
+        """True when `channel` (an anaconda.org name, no label) is mirrored here."""
+        return channel in self.cloud
+
+    def carries(self, channel: str, subdir: str) -> bool:
+        """True when the mirror serves `subdir` of `channel` ('pkgs/main' or a cloud name)."""
+        if channel.startswith("pkgs/"):
+            return channel[5:] in PKGS_CHANNELS and subdir in self.pkgs_subdirs
+        return subdir in self.cloud.get(channel, frozenset())
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "url": self.root,
+            "pypi": self.pypi_url,
+            "status": self.status_url,
+            "sister": self.sister,
+            "pkgs_subdirs": sorted(self.pkgs_subdirs),
+            "cloud_channels": sorted(self.cloud),
+            "notes": self.notes,
+        }
+
+
+def _cloud_without(subdirs: frozenset[str], channels: tuple[str, ...] | None = None):
+    """TUNA's cloud coverage with `subdirs` removed (from `channels`, or from all)."""
+    return MappingProxyType(
+        {
+            name: (subs - subdirs) if channels is None or name in channels else subs
+            for name, subs in _TUNA_CLOUD.items()
+        }
+    )
+
+
+_STATUS = "/static/tunasync.json"
+
+MIRRORS: Mapping[str, Mirror] = MappingProxyType(
+    {
+        m.name: m
+        for m in (
+            Mirror(
+                "tuna", "Tsinghua University TUNA", "https://mirrors.tuna.tsinghua.edu.cn",
+                status_path=_STATUS, sister="bfsu", notes="default; the reference layout",
+            ),
+            Mirror(
+                "bfsu", "Beijing Foreign Studies University", "https://mirrors.bfsu.edu.cn",
+                status_path=_STATUS, sister="tuna",
+                notes="TUNA's sister site, same sync script; the best fallback for TUNA",
+            ),
+            Mirror(
+                "nju", "Nanjing University", "https://mirror.nju.edu.cn",
+                status_path="/.mirrorz/tunasync.json",
+            ),
+            Mirror("zju", "Zhejiang University", "https://mirrors.zju.edu.cn",
+                   pypi_path="/pypi/web/simple"),
+            Mirror(
+                "sjtug", "Shanghai Jiao Tong University SJTUG", "https://mirror.sjtu.edu.cn",
+                pkgs_subdirs=SUBDIRS_ALL - {"linux-aarch64", "osx-arm64"},
+                cloud=_cloud_without(frozenset({"linux-aarch64"}), ("conda-forge",)),
+                notes="no linux-aarch64 or osx-arm64 in pkgs; conda-forge without linux-aarch64",
+            ),
+            Mirror(
+                "ustc", "University of Science and Technology of China", "https://mirrors.ustc.edu.cn",
+                pypi_path="/pypi/simple",
+                notes="caches conda-forge and bioconda, redirects the rest to TUNA",
+            ),
+            Mirror("aliyun", "Alibaba Cloud", "https://mirrors.aliyun.com",
+                   pypi_path="/pypi/simple"),
+            Mirror("tencent", "Tencent Cloud", "https://mirrors.cloud.tencent.com",
+                   pypi_path="/pypi/simple"),
+            Mirror("huawei", "Huawei Cloud", "https://repo.huaweicloud.com",
+                   pypi_path="/repository/pypi/simple"),
+        )
+    }
+)
+
+DEFAULT_MIRROR = "tuna"
+
+#: Hosts where plain http:// is acceptable without an explicit opt-in.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def get_mirror(name: str) -> Mirror:
+    """The catalog entry called `name` (case-insensitive); TunaError lists the known ones."""
+    mirror = MIRRORS.get(name.strip().lower())
+    if mirror is None:
+        raise TunaError(
+            f"Unknown mirror {name!r}. Known mirrors: {', '.join(MIRRORS)} "
+            "(or give your own root with --url URL)."
+        )
+    return mirror
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: where http:// cannot be intercepted."""
+    host = host.strip("[]").lower()
+    return host in LOOPBACK_HOSTS or host == "::1" or host.startswith("127.")
+
+
+def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom") -> Mirror:
+    """A mirror at a user-given root URL with TUNA's layout below it.
+
+    http:// is accepted for loopback hosts (test servers, an ssh tunnel); elsewhere only with
+    `allow_http`, because a plain-http mirror can be tampered with on the way.
+    """
+    root = normalize_root(url)
+    parts = urlsplit(root)
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname or ""):
+        raise TunaError(
+            f"{root} is plain http:// on a non-loopback host; packages could be altered in "
+            "transit. Use https://, or pass --allow-http if you trust this network."
+        )
+    known = next((m for m in MIRRORS.values() if m.root == root), None)
+    if known is not None:
+        return known
+    return replace(MIRRORS[DEFAULT_MIRROR], name=name, title="custom mirror", root=root,
+                   status_path=_STATUS, sister=None, notes="user-given root, TUNA layout assumed")
+
+
+def normalize_root(url: str) -> str:
+    """Validate a mirror root URL and strip trailing slashes and a pasted /anaconda suffix."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TunaError(
+            f"Malformed mirror URL {url!r}: give the mirror root, e.g. "
+            "https://mirrors.tuna.tsinghua.edu.cn"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise TunaError(
+            f"Mirror URL {url!r} must not carry credentials, a query or a fragment: "
+            "conda-tuna never sends credentials to a mirror."
+        )
+    path = parts.path.rstrip("/")
+    for suffix in ("/anaconda/cloud", "/anaconda/pkgs", "/anaconda"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+
+
+def resolve_mirror(name: str | None = None, url: str | None = None,
+                   *, allow_http: bool = False) -> Mirror:
+    """The mirror named by `--mirror NAME` or `--url URL` (default: TUNA)."""
+    if name and url:
+        raise TunaError("Give either --mirror NAME or --url URL, not both.")
+    if url:
+        return custom_mirror(url, allow_http=allow_http)
+    return get_mirror(name or DEFAULT_MIRROR)
+
+
+def mirror_for_root(root: str) -> Mirror:
+    """The catalog entry whose root is `root`, else a custom mirror for it (no http check)."""
+    return custom_mirror(root, allow_http=True)
+
+
+def mirrors_carrying(subdir: str) -> list[Mirror]:
+    """Mirrors whose pkgs serve `subdir`: the ones `--mirror auto` may pick on this machine."""
+    return [m for m in MIRRORS.values() if subdir in m.pkgs_subdirs]

@@ -1,0 +1,450 @@
+"""Is a mirror up, how fast is it, which one should conda use? Concurrent, bounded probes.
+
+Design choices, and why:
+
+* **stdlib urllib, not requests/conda's session.** conda's session retries 5xx with backoff
+  (``remote_max_retries``) and runs every plugin header hook, so one probe of a failing
+  mirror could take many times the timeout; a probe must cost one request and be bounded.
+  urllib is in the standard library, so probing adds no dependency, and conda's proxy and
+  TLS settings are passed in explicitly (:class:`ProbeConfig`, filled by ``mirrors/adapter.py``).
+* **Always a User-Agent.** TUNA answers 403 to requests without one.
+* **One small request per mirror:** ``HEAD <root>/anaconda/pkgs/main/<subdir>/repodata.json``
+  (``GET`` with ``Range: bytes=0-0`` when HEAD is refused). HEAD transfers no body, and
+  asking for this machine's subdir proves the mirror serves it.
+* **One deadline for the whole round.** Each probe runs in its own daemon thread; the caller
+  waits until a single deadline and reports what has not answered as ``timeout``. Wall
+  time is therefore about the slowest answering probe (at most the timeout), never the sum,
+  and a hanging mirror cannot hold conda at exit (daemon threads are not joined).
+* **Never a traceback.** Every network failure becomes a state: ok, missing (404), error
+  (other HTTP status), down (refused, DNS, TLS), timeout.
+
+Tests and private deployments replace the probed set with ``CONDA_TUNA_MIRRORS_OVERRIDE``: a
+JSON file ``{"name": "root URL", ...}``. Only the listed mirrors are then probed or used
+as fallbacks; a name from the catalog keeps that mirror's coverage (so ``{"sjtug": URL}``
+still lacks linux-aarch64). The tests use it to point every probe at loopback servers.
+
+No conda import: the conda adapter is ``mirrors/adapter.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..base.errors import TunaError
+from .catalog import MIRRORS, Mirror, custom_mirror, normalize_root
+
+# architecture: pure
+
+OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
+UPSTREAM = "upstream"
+
+# probe states
+OK, MISSING, ERROR, DOWN, TIMEOUT = "ok", "missing", "error", "down", "timeout"
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """How to make a probe request: the User-Agent, proxies and TLS verification.
+
+    `proxies` maps a scheme to a proxy URL (conda's ``proxy_servers``); None lets urllib use
+    the usual *_proxy environment variables. `verify` is True, False or a CA bundle path
+    (conda's ``ssl_verify``).
+    """
+
+    user_agent: str = "conda-tuna (mirror health probe)"
+    proxies: Mapping[str, str] | None = None
+    verify: bool | str = True
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one probe found: a state, the HTTP status, the latency and a short detail."""
+
+    name: str
+    url: str
+    state: str
+    http_status: int | None = None
+    latency_ms: float | None = None
+    detail: str = ""
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == OK
+
+    def describe(self) -> str:
+        """'ok 42 ms', 'HTTP 503', 'timed out after 3 s', 'down: connection refused'."""
+        if self.state == OK:
+            return f"ok {self.latency_ms:.0f} ms" if self.latency_ms is not None else OK
+        if self.state in (MISSING, ERROR) and self.http_status:
+            return f"HTTP {self.http_status}"
+        if self.state == TIMEOUT:
+            return self.detail or "timed out"
+        return f"{self.state}: {self.detail}" if self.detail else self.state
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "url": self.url, "state": self.state,
+                "healthy": self.healthy, "http_status": self.http_status,
+                "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+                "detail": self.detail}
+
+
+# --------------------------------------------------------------------------- requests
+@functools.lru_cache(maxsize=8)
+def _ssl_context(verify: bool | str) -> ssl.SSLContext:
+    """One TLS context per verify setting: loading the CA store costs ~10 ms of CPU, which
+    would otherwise be paid (and serialised by the GIL) by every probe thread."""
+    if verify is False:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    if isinstance(verify, str) and verify not in ("", "true", "truststore"):
+        path = Path(verify)
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        if path.is_file():
+            return ssl.create_default_context(cafile=str(path))
+    return ssl.create_default_context()
+
+
+def _opener(config: ProbeConfig, url: str) -> urllib.request.OpenerDirector:
+    handlers: list[urllib.request.BaseHandler] = []
+    if url.startswith("https:") or config.proxies:
+        handlers.append(urllib.request.HTTPSHandler(context=_ssl_context(config.verify)))
+    if config.proxies is not None:
+        handlers.append(urllib.request.ProxyHandler(dict(config.proxies)))
+    return urllib.request.build_opener(*handlers)
+
+
+def _request(url: str, method: str, config: ProbeConfig,
+             headers: Mapping[str, str] | None = None) -> urllib.request.Request:
+    return urllib.request.Request(
+        url, method=method,
+        headers={"User-Agent": config.user_agent, "Accept-Encoding": "identity",
+                 **(headers or {})},
+    )
+
+
+def _classify(exc: BaseException) -> tuple[str, str]:
+    """A network exception as (state, short detail)."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return TIMEOUT, "timed out"
+    text = str(reason) or type(reason).__name__
+    if isinstance(reason, ssl.SSLError):
+        return DOWN, f"TLS error: {text}"
+    if "refused" in text.lower():
+        return DOWN, "connection refused"
+    return DOWN, text[:120]
+
+
+def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") -> ProbeResult:
+    """One small request to `url`: HEAD, or a one-byte GET when HEAD is not allowed."""
+    opener = _opener(config, url)
+    start = time.monotonic()
+    for method, headers in (("HEAD", None), ("GET", {"Range": "bytes=0-0"})):
+        try:
+            with opener.open(_request(url, method, config, headers), timeout=timeout) as resp:
+                status = resp.status
+                if method == "GET":
+                    resp.read(1)
+            return ProbeResult(name, url, OK, status, (time.monotonic() - start) * 1000)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if method == "HEAD" and exc.code in (405, 501):
+                continue
+            state = MISSING if exc.code == 404 else ERROR
+            return ProbeResult(name, url, state, exc.code, (time.monotonic() - start) * 1000,
+                               f"HTTP {exc.code} {exc.reason}")
+        except Exception as exc:  # network errors of every kind become a state, never raise
+            state, detail = _classify(exc)
+            if state == TIMEOUT:
+                detail = f"timed out, no answer within {timeout:g} s"
+            return ProbeResult(name, url, state, None, None, detail)
+    return ProbeResult(name, url, ERROR, None, None, "no usable answer")
+
+
+def probe_all(targets: Mapping[str, str], timeout: float, config: ProbeConfig,
+              probe=http_probe) -> dict[str, ProbeResult]:
+    """Probe every `name -> url` at once; the whole round ends after `timeout` seconds.
+
+    A probe that has not answered by the deadline is reported as timed out; its daemon
+    thread is abandoned (it ends by its own socket timeout and never blocks exit).
+    """
+    results: dict[str, ProbeResult] = {}
+    lock = threading.Lock()
+
+    def run(name: str, url: str) -> None:
+        try:
+            result = probe(url, timeout, config, name)
+        except Exception as exc:  # a probe must never take the round down
+            result = ProbeResult(name, url, DOWN, detail=str(exc)[:120])
+        with lock:
+            results[name] = result
+
+    threads = [threading.Thread(target=run, args=(n, u), daemon=True,
+                                name=f"conda-tuna-probe-{n}") for n, u in targets.items()]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with lock:
+        return {name: results.get(name) or ProbeResult(
+            name, url, TIMEOUT, detail=f"timed out, no answer within {timeout:g} s")
+            for name, url in targets.items()}
+
+
+def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 20) -> object:
+    """GET a small JSON document (a sync status file); TunaError on any failure.
+
+    Bounded like a probe: the request runs in a daemon thread and is given up after
+    `timeout` seconds even when the server trickles bytes.
+    """
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            opener = _opener(config, url)
+            with opener.open(_request(url, "GET", config), timeout=timeout) as resp:
+                box["data"] = json.loads(resp.read(limit).decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            box["error"] = f"HTTP {exc.code} {exc.reason}"
+        except ValueError as exc:
+            box["error"] = f"not valid JSON ({exc})"
+        except Exception as exc:
+            box["error"] = _classify(exc)[1]
+
+    thread = threading.Thread(target=run, daemon=True, name="conda-tuna-fetch")
+    thread.start()
+    thread.join(timeout)
+    if "data" in box:
+        return box["data"]
+    raise TunaError(str(box.get("error") or f"no answer within {timeout:g} s"))
+
+
+# --------------------------------------------------------------------------- mirror sets
+def probe_url(mirror: Mirror, subdir: str) -> str:
+    """The one URL a probe asks: pkgs/main's repodata for `subdir` (noarch if not carried)."""
+    sub = subdir if subdir in mirror.pkgs_subdirs else "noarch"
+    return f"{mirror.pkgs_url('main')}/{sub}/repodata.json"
+
+
+def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | None:
+    """The mirror set from ``$CONDA_TUNA_MIRRORS_OVERRIDE`` (a JSON file), or None.
+
+    Catalog names keep their coverage and sister with the given root; other names get
+    TUNA's layout. A broken file is a user error (TunaError), never silently ignored,
+    because then real mirrors would be contacted instead.
+    """
+    env = os.environ if env is None else env
+    path = env.get(OVERRIDE_ENV)
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TunaError(f"{OVERRIDE_ENV}={path}: cannot read JSON from it ({exc}).") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise TunaError(f"{OVERRIDE_ENV}={path} must hold a JSON object {{name: root URL}}.")
+    mirrors: dict[str, Mirror] = {}
+    for name, root in data.items():
+        key = name.strip().lower()
+        base = MIRRORS.get(key)
+        if base is not None:
+            mirrors[key] = replace(base, root=normalize_root(root))
+        else:
+            mirrors[key] = custom_mirror(root, allow_http=True, name=key)
+    return mirrors
+
+
+def known_mirrors(env: Mapping[str, str] | None = None) -> dict[str, Mirror]:
+    """The mirrors conda-tuna may probe and fail over to: the override, else the catalog."""
+    override = load_override(env)
+    return override if override is not None else dict(MIRRORS)
+
+
+def find_mirror(root: str, mirrors: Mapping[str, Mirror]) -> Mirror:
+    """The mirror (from `mirrors`, else a custom one) whose root is `root`."""
+    norm = normalize_root(root)
+    for mirror in mirrors.values():
+        if mirror.root == norm:
+            return mirror
+    return custom_mirror(norm, allow_http=True)
+
+
+def fallback_chain(active: Mirror, configured: Iterable[str],
+                   mirrors: Mapping[str, Mirror]) -> tuple[list[Mirror | None], list[str]]:
+    """The ordered fallbacks for `active` (None means upstream) and notes on skipped entries.
+
+    `configured` is ``plugins.tuna_fallback_mirrors``: names, root URLs or ``upstream``.
+    Empty means the active mirror's sister site (TUNA <-> BFSU), then upstream.
+    """
+    entries = [str(e).strip() for e in configured if str(e).strip()]
+    if not entries:
+        entries = [active.sister] if active.sister else []
+        entries.append(UPSTREAM)
+    chain: list[Mirror | None] = []
+    notes: list[str] = []
+    for entry in entries:
+        if entry.lower() == UPSTREAM:
+            candidate: Mirror | None = None
+        elif "://" in entry:
+            try:
+                candidate = find_mirror(entry, mirrors)
+                custom_mirror(candidate.root)  # the http:// rule applies to fallbacks too
+            except TunaError as exc:
+                notes.append(f"fallback {entry!r} skipped: {exc.message}")
+                continue
+        else:
+            candidate = mirrors.get(entry.lower())
+            if candidate is None:
+                notes.append(f"fallback {entry!r} skipped: not a known mirror")
+                continue
+        if candidate is not None and candidate.root == active.root:
+            continue
+        if candidate not in chain:
+            chain.append(candidate)
+    return chain, notes
+
+
+def switch_command(target: Mirror | None) -> str:
+    """The one command that makes a switch permanent."""
+    if target is None:
+        return "conda tuna disable"
+    if target.name in MIRRORS and MIRRORS[target.name].root == target.root:
+        return f"conda tuna enable --mirror {target.name}"
+    if target.name in MIRRORS or urlsplit(target.root).scheme:
+        return f"conda tuna enable --url {target.root}"
+    return f"conda tuna enable --mirror {target.name}"
+
+
+def label(target: Mirror | None) -> str:
+    return "upstream (anaconda.org / repo.anaconda.com)" if target is None else (
+        f"{target.name} ({target.root})")
+
+
+# --------------------------------------------------------------------------- auto
+@dataclass
+class AutoChoice:
+    """The outcome of `--mirror auto`: the pick, why, and every probe behind it."""
+
+    mirror: Mirror
+    reason: str
+    results: dict[str, ProbeResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def pick_fastest(mirrors: Mapping[str, Mirror], subdir: str, timeout: float,
+                 config: ProbeConfig, probe=http_probe) -> AutoChoice:
+    """Probe the mirrors that carry `subdir` and pick the fastest healthy one.
+
+    A mirror without this machine's subdir is never probed nor picked (SJTUG on aarch64).
+    TunaError when none is healthy, naming what each probe found.
+    """
+    carrying = {n: m for n, m in mirrors.items() if subdir in m.pkgs_subdirs}
+    skipped = {n: f"does not carry {subdir}" for n in mirrors if n not in carrying}
+    if not carrying:
+        raise TunaError(f"No known mirror carries {subdir}.")
+    results = probe_all({n: probe_url(m, subdir) for n, m in carrying.items()},
+                        timeout, config, probe)
+    healthy = sorted((r for r in results.values() if r.healthy),
+                     key=lambda r: r.latency_ms or 0.0)
+    others = "; ".join(f"{n}: {r.describe()}" for n, r in results.items()
+                       if not healthy or r.name != healthy[0].name)
+    if skipped:
+        others += ("; " if others else "") + "; ".join(f"{n} skipped ({why})"
+                                                     for n, why in skipped.items())
+    if not healthy:
+        raise TunaError(f"No mirror answered in {timeout:g} s: {others}.",
+                        hint="Check your network, or pick one with --mirror NAME.")
+    best = healthy[0]
+    reason = (f"fastest healthy mirror carrying {subdir} ({best.latency_ms:.0f} ms"
+              + (f"; {others}" if others else "") + ")")
+    return AutoChoice(carrying[best.name], reason, results, skipped)
+
+
+# --------------------------------------------------------------------------- cache
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The user's cache directory for conda-tuna (XDG on Linux, the OS's place elsewhere)."""
+    env = os.environ if env is None else env
+    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        return base / "conda-tuna" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "conda-tuna"
+    return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "conda-tuna"
+
+
+class HealthCache:
+    """Probe results per URL, reused for `max_age` seconds so a healthy mirror costs at most
+    one small request per period. Written atomically; a broken file is just a cache miss."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._data: dict[str, dict[str, object]] | None = None
+
+    def _load(self) -> dict[str, dict[str, object]]:
+        if self._data is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._data = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._data = {}
+        return self._data
+
+    def get(self, url: str, max_age: float, now: float | None = None) -> ProbeResult | None:
+        now = time.time() if now is None else now
+        entry = self._load().get(url)
+        if not isinstance(entry, dict):
+            return None
+        checked = entry.get("checked")
+        if not isinstance(checked, (int, float)) or not (0 <= now - checked < max_age):
+            return None
+        return ProbeResult(str(entry.get("name", "")), url, str(entry.get("state", DOWN)),
+                           entry.get("http_status"), entry.get("latency_ms"),  # type: ignore[arg-type]
+                           str(entry.get("detail", "")))
+
+    def put(self, result: ProbeResult, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        data = self._load()
+        data[result.url] = {**result.to_json(), "checked": now}
+        # keep the file small: forget entries older than a day
+        for url in [u for u, e in data.items()
+                    if not isinstance(e, dict) or now - float(e.get("checked", 0)) > 86400]:
+            data.pop(url, None)
+        self.save()
+
+    def save(self) -> None:
+        from ..base.files import atomic_write
+
+        with contextlib.suppress(OSError):  # a read-only cache must never break conda
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True))
+
+
+def cached_probe(cache: HealthCache, name: str, url: str, *, max_age: float, timeout: float,
+                 config: ProbeConfig, probe=http_probe) -> tuple[ProbeResult, bool]:
+    """(result, from_cache): the cached result when fresh, else one bounded probe."""
+    hit = cache.get(url, max_age)
+    if hit is not None:
+        return replace(hit, name=name), True
+    result = probe_all({name: url}, timeout, config, probe)[name]
+    cache.put(result)
+    return result, False
+

@@ -1,0 +1,164 @@
+"""How fresh is a mirror? Parse its tunasync status file and judge the jobs conda uses.
+
+TUNA, BFSU and the other tunasync-run mirrors publish a JSON list with one entry per sync
+job (``<root>/static/tunasync.json``; NJU under ``/.mirrorz/``). conda-tuna cares about two
+jobs: ``anaconda`` (conda packages) and ``pypi`` (pip). Facts used here (tunasync's format):
+
+* ``status`` is one of none, failed, success, syncing, pre-syncing, paused, disabled;
+* ``last_update_ts`` is the end of the last *successful* sync, so the mirror's data is
+  ``now - last_update_ts`` old, whatever the status says;
+* the last run failed when ``last_ended_ts != last_update_ts`` (a failed run ends without
+  moving ``last_update``). A failure does not make the mirror unusable, only possibly stale.
+
+Pure Python, no conda and no network: the caller fetches the JSON (see ``mirrors/health.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+
+# architecture: pure
+
+#: The sync jobs conda-tuna reports on, in display order.
+JOBS = ("anaconda", "pypi")
+STATUSES = frozenset({"none", "failed", "success", "syncing", "pre-syncing", "paused",
+                      "disabled"})
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class JobReport:
+    """One sync job as the user sees it: when it last succeeded, how old that is, warnings."""
+
+    name: str
+    status: str = UNKNOWN
+    last_success: str | None = None
+    last_success_ts: int | None = None
+    age_hours: float | None = None
+    last_run_failed: bool | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+def _as_int(value: object) -> int | None:
+    """tunasync writes integers; tolerate strings and floats, reject anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_jobs(data: object) -> dict[str, Mapping[str, object]]:
+    """The jobs in a tunasync.json document, by name (malformed entries are skipped).
+
+    Besides the plain list, a ``{"jobs": [...]}`` or ``{name: job}`` wrapper is accepted so a
+    mirror that nests the list is still read.
+    """
+    if isinstance(data, Mapping):
+        inner = data.get("jobs")
+        if isinstance(inner, list):
+            data = inner
+        else:
+            data = [dict(v, name=k) for k, v in data.items() if isinstance(v, Mapping)]
+    if not isinstance(data, list):
+        return {}
+    jobs: dict[str, Mapping[str, object]] = {}
+    for entry in data:
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            jobs.setdefault(entry["name"], entry)
+    return jobs
+
+
+def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
+               max_age_hours: float) -> JobReport:
+    """Judge one job: age of the last successful sync, failed last run, too old."""
+    if job is None:
+        return JobReport(name, warnings=(f"the mirror publishes no {name!r} sync job",))
+    raw_status = str(job.get("status") or UNKNOWN).lower()
+    status = raw_status if raw_status in STATUSES else UNKNOWN
+    updated = _as_int(job.get("last_update_ts"))
+    ended = _as_int(job.get("last_ended_ts"))
+    if not updated or updated <= 0:
+        return JobReport(name, status,
+                         warnings=("the mirror reports no successful sync",))
+    age = max(0.0, (now - updated) / 3600.0)
+    failed = status == "failed" or (ended is not None and ended != updated)
+    warnings: list[str] = []
+    if failed:
+        warnings.append("the last sync failed; the mirror may be stale")
+    if age > max_age_hours:
+        warnings.append(f"last successful sync is {age:.0f} h old (more than "
+                        f"{max_age_hours:g} h)")
+    if status in ("paused", "disabled"):
+        warnings.append(f"syncing is {status} on the mirror")
+    last = job.get("last_update")
+    return JobReport(name, status, str(last) if last else _format_ts(updated), updated,
+                     round(age, 2), failed, tuple(warnings))
+
+
+def _format_ts(ts: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(ts))
+
+
+def report(data: object, *, now: float | None = None, max_age_hours: float = 24.0,
+           jobs: Iterable[str] = JOBS) -> dict[str, object]:
+    """The `sync` section of `conda tuna status`: one entry per job, plus all warnings."""
+    now = time.time() if now is None else now
+    parsed = parse_jobs(data)
+    reports = [job_report(parsed.get(name), name, now=now, max_age_hours=max_age_hours)
+               for name in jobs]
+    return {
+        "available": bool(parsed),
+        "jobs": {r.name: r.to_json() for r in reports},
+        "warnings": [f"{r.name}: {w}" for r in reports for w in r.warnings],
+    }
+
+
+def unknown(reason: str, url: str | None = None, jobs: Iterable[str] = JOBS) -> dict[str, object]:
+    """The `sync` section when the status could not be read (offline, network error, none)."""
+    return {
+        "available": False,
+        "url": url,
+        "error": reason,
+        "jobs": {name: JobReport(name).to_json() for name in jobs},
+        "warnings": [],
+    }
+
+
+def format_age(hours: float | None) -> str:
+    """'35 min', '5.2 h', '3.1 d' — short enough for one status line."""
+    if hours is None:
+        return UNKNOWN
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} d"
+
+
+def print_section(section: Mapping[str, object] | None) -> None:
+    """The human-readable freshness lines of `conda tuna status`."""
+    if not section:
+        return
+    if not section.get("available"):
+        print(f"Mirror freshness: unknown ({section.get('error') or 'no sync status'})")
+        return
+    print(f"Mirror freshness ({section.get('url')}):")
+    jobs = section.get("jobs") or {}
+    for name, job in jobs.items():  # type: ignore[union-attr]
+        if job.get("last_success_ts") is None:
+            print(f"  {name:<9} {job.get('status', UNKNOWN)}")
+            continue
+        print(f"  {name:<9} last sync {job['last_success']} ({format_age(job['age_hours'])} "
+              f"ago), status {job['status']}")
+    for warning in section.get("warnings") or ():  # type: ignore[union-attr]
+        print(f"  warning: {warning}")

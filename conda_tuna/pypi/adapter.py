@@ -1,0 +1,218 @@
+"""The "conda first, then pip" rule inside conda's own commands (called from runtime.py),
+and pip's config for `conda tuna enable --pip` / `disable`.
+
+pre-command (install, update, env update): an environment that already holds pip packages
+gets a warning naming them, or under ``plugins.tuna_pip_policy: strict`` a refusal.
+post-command (commands that create or change environments): under strict the PEP 668 marker
+is added; when the policy is relaxed in the config files it is taken away again.
+
+Thin adapter: reads conda's context; the work is in envpackages, guard, marker and pipconf.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from conda.base.context import context
+
+from ..base.context import env_prefix
+from ..base.errors import TunaError
+from . import PIP_GUARDED_COMMANDS
+
+if TYPE_CHECKING:
+    from ..mirrors.catalog import Mirror
+
+#: commands after which the environment should carry the marker under strict
+MARKED = frozenset({"create", "install", "update", "env_create", "env_update", "remove"})
+POLICY_ENV = "CONDA_PLUGINS_TUNA_PIP_POLICY"
+
+
+def _policy() -> str:
+    """warn, strict or off (pypi/guard.py's policy, inlined: this runs before every install)."""
+    text = str(getattr(context.plugins, "tuna_pip_policy", "warn") or "warn").strip().lower()
+    return text if text in ("warn", "strict", "off") else "warn"
+
+
+def _target(command: str = "") -> Path | None:
+    try:
+        prefix = Path(context.target_prefix)
+        if command == "env_update":
+            prefix = _env_file_prefix() or prefix
+    except Exception:  # no resolvable target (e.g. a name that does not exist yet)
+        return None
+    return prefix if (prefix / "conda-meta").is_dir() else None
+
+
+def _env_file_prefix() -> Path | None:
+    """`conda env update -f FILE` without -n/-p targets the file's `name:`, as conda does.
+
+    Read with a line match rather than a YAML parser: only the top-level name is needed.
+    """
+    args = context._argparse_args
+    if args is None or getattr(args, "name", None) or getattr(args, "prefix", None):
+        return None
+    try:
+        with open(getattr(args, "file", None) or "environment.yml", encoding="utf-8") as fh:
+            text = fh.read(65536)
+    except (OSError, TypeError, UnicodeDecodeError):
+        return None
+    match = re.search(r"^name:\s*['\"]?([^'\"#\s]+)", text, re.MULTILINE)
+    if not match:
+        return None
+    from conda.base.context import locate_prefix_by_name
+
+    return Path(locate_prefix_by_name(match.group(1)))
+
+
+def pre_command(command: str) -> None:
+    """Warn (or refuse, under strict) before conda changes an environment with pip packages."""
+    if command not in PIP_GUARDED_COMMANDS:
+        return
+    mode = _policy()
+    if mode == "off":
+        return
+    prefix = _target(command)
+    if prefix is None:
+        return
+    from .envpackages import pip_installed
+
+    dists = pip_installed(prefix)
+    if not dists:
+        return
+    from .guard import pip_packages_warning
+
+    message = pip_packages_warning(str(prefix), command, dists, strict=mode == "strict")
+    if mode == "strict":
+        from ..base.exceptions import CondaTunaError
+
+        raise CondaTunaError(message)
+    print(message, file=sys.stderr)
+
+
+def post_command(command: str) -> None:
+    """Keep the PEP 668 marker in step with the policy for the environment just changed."""
+    if command not in MARKED or context.dry_run:
+        return
+    prefix = _target(command)
+    if prefix is None:
+        return
+    from . import marker as pip_marker
+
+    if _policy() == "strict":
+        pip_marker.ensure(prefix)
+    elif not os.environ.get(POLICY_ENV):
+        # relaxed in the config files (a one-command override by env var keeps the marker)
+        pip_marker.remove(prefix)
+
+
+def after_config() -> None:
+    """After `conda config` changed tuna_pip_policy away from strict: drop our markers."""
+    args = context._argparse_args
+    if "tuna_pip_policy" not in repr(vars(args) if args is not None else {}):
+        return
+    from conda.base.context import reset_context
+
+    reset_context()
+    if _policy() == "strict":
+        return
+    remove_all_markers()
+
+
+def remove_all_markers(dry_run: bool = False) -> list[str]:
+    """Remove conda-tuna's marker from every environment conda knows (disable, relax)."""
+    from . import marker as pip_marker
+
+    removed: list[str] = []
+    for prefix in known_prefixes():
+        if dry_run:
+            removed += [str(p) for p, ours in pip_marker.markers(Path(prefix)) if ours]
+        else:
+            removed += [str(p) for p in pip_marker.remove(Path(prefix))]
+    return removed
+
+
+def known_prefixes() -> list[str]:
+    """Every environment conda knows for this user.
+
+    conda's list_all_known_prefixes reads the environments.txt of every account's home when
+    run as root, but not the one under a changed $HOME; add that and the envs dirs.
+    """
+    from conda.core.envs_manager import get_user_environments_txt_file, list_all_known_prefixes
+
+    prefixes = set(list_all_known_prefixes())
+    try:
+        with open(get_user_environments_txt_file(), encoding="utf-8") as handle:
+            prefixes.update(line.strip() for line in handle if line.strip())
+    except OSError:
+        pass
+    for envs_dir in context.envs_dirs:
+        try:
+            prefixes.update(str(p) for p in Path(envs_dir).iterdir()
+                            if (p / "conda-meta").is_dir())
+        except OSError:
+            continue
+    prefixes.add(context.root_prefix)
+    return sorted(p for p in prefixes if (Path(p) / "conda-meta").is_dir())
+
+
+# --------------------------------------------------------------------------- pip's config
+def _trusted_host(url: str) -> str | None:
+    """pip refuses plain http except from hosts it is told to trust (loopback is trusted)."""
+    from ..mirrors.catalog import is_loopback
+
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        return parts.hostname
+    return None
+
+
+def path_for_scope(scope: str) -> Path:
+    """The pip config file conda-tuna manages at `scope` (user, env or system)."""
+    from .pipconf import prefix_config_path, user_config_path
+
+    if scope == "user":
+        return user_config_path()
+    if scope == "env":
+        prefix = env_prefix(required=True)
+        if prefix is None:
+            raise TunaError("--scope env needs an active environment (or -n/-p).")
+        return prefix_config_path(prefix)
+    if scope == "system":
+        return prefix_config_path(Path(context.root_prefix))
+    raise TunaError(f"Unknown scope {scope!r}.")
+
+
+def enable_pip(mirror: Mirror, scope: str = "user") -> dict[str, object]:
+    """Point pip (at `scope`) at the mirror's PyPI index; the result goes into --json."""
+    from .pipconf import apply
+
+    url = mirror.pypi_url
+    if not url:
+        raise TunaError(f"The {mirror.name} mirror has no PyPI index in conda-tuna's catalog; "
+                        "pip was left unchanged.")
+    return {**apply(path_for_scope(scope), url, _trusted_host(url)), "scope": scope}
+
+
+def disable_pip(scope: str | None = None, *, dry_run: bool = False) -> list[dict[str, object]]:
+    """Restore every pip config conda-tuna changed (at `scope`, or at every scope)."""
+    from .pipconf import restore
+
+    results = []
+    seen: set[Path] = set()
+    for each in ((scope,) if scope else ("user", "system", "env")):
+        try:
+            path = path_for_scope(each)
+        except TunaError:
+            continue
+        if path in seen:
+            continue
+        seen.add(path)
+        result = restore(path, dry_run=dry_run)
+        if result is not None:
+            results.append({**result, "scope": each})
+    return results

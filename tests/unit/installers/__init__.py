@@ -1,0 +1,1 @@
+"""Unit tests of conda_tuna.installers."""
