@@ -75,6 +75,10 @@ _SETTINGS: dict[str, tuple[object, str]] = {
     ),
     "tuna_sync_max_age_hours": (24, "Warn when the mirror's last successful sync is older."),
     "tuna_probe_timeout": (3.0, "Seconds that one round of mirror probes may take in all."),
+    "tuna_language": (
+        "auto",
+        "Language of conda-tuna's messages: auto (from the locale), en or zh_CN.",
+    ),
     "tuna_health_cache_seconds": (
         600, "How long a mirror health result is reused before the mirror is asked again."
     ),
