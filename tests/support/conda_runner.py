@@ -96,8 +96,9 @@ def solvers_under_test() -> list[str]:
 def conda_missing_reason() -> str | None:
     """Why real conda cannot be used here, or None when it can."""
     if importlib.util.find_spec("conda") is None:
-        return ("conda is not importable in this Python (it is not on PyPI; install it from "
-                "source into this interpreter to run the integration tests)")
+        return ("conda is not importable in this Python (it is not on PyPI: install it with "
+                "../shared/conda/install-conda.sh, or run the tests in a conda base; README, "
+                "'To run the tests')")
     names = {ep.name for ep in importlib.metadata.entry_points(group="conda")}
     if "conda-tuna" not in names:
         return "conda-tuna is not installed in this Python (pip install -e .)"
