@@ -324,8 +324,12 @@ KIND_TAGS = ("[mirror-url]", "[pkgs-free]", "[channel-alias]", "[use-only-tar-bz
 
 
 def empty_env(sandbox, tmp_path):
+    """An empty environment for `conda doctor` to look at, made by the classic solver
+    whatever the test's solver: conda-rattler-solver 0.2.0 fails `create --offline` when
+    no repodata is cached (FileNotFoundError from SparseRepoData), and the environment is
+    only the place doctor runs in."""
     prefix = tmp_path / "doctor-env"
-    sandbox.run("create", "-p", str(prefix), "-y", "--offline").check()
+    sandbox.run("create", "-p", str(prefix), "-y", "--offline", "--solver", "classic").check()
     return prefix
 
 
