@@ -80,7 +80,8 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
 
         return choose_auto_mirror()
     mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
-    why = "given by --url" if args.url else ("chosen by --mirror" if args.mirror else "default")
+    why = ("given by --url" if args.url is not None
+           else ("chosen by --mirror" if args.mirror else "default"))
     return mirror, why
 
 
@@ -226,14 +227,19 @@ def print_migrated(done: list[dict[str, object]]) -> None:
 
 def mirror_for_host(host: str):
     """The known mirror at `host`, else a custom mirror for it (for the doctor fixer)."""
+    from ..base.urls import parse_mirror_url
     from ..mirrors import adapter as mirror_adapter
     from ..mirrors.catalog import custom_mirror
 
     for mirror in mirror_adapter.known_mirrors().values():
         if mirror.host == host:
             return mirror
-    scheme = "http" if host.startswith(("127.", "localhost")) else "https"
-    return custom_mirror(f"{scheme}://{host}", allow_http=True)
+    try:  # loopback decided on the parsed address, never by prefix (base/urls.py)
+        loopback = parse_mirror_url(f"http://{host}").loopback
+    except TunaError:
+        loopback = False
+    scheme = "http" if loopback else "https"
+    return custom_mirror(f"{scheme}://{host}", allow_http=True, what="a mirror in your .condarc")
 
 
 def enable_mirror(mirror) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.urls import is_loopback_host
 
 # architecture: pure
 
@@ -69,8 +70,7 @@ class DownloadResult:
 # --------------------------------------------------------------------------- HTTP
 def _opener(url: str) -> urllib.request.OpenerDirector:
     """An opener that honours the proxy settings, except for loopback (no proxy reaches it)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "::1") or host.startswith("127."):
+    if is_loopback_host(urlsplit(url).hostname or ""):
         return urllib.request.build_opener(urllib.request.ProxyHandler({}))
     return urllib.request.build_opener()
 

@@ -44,11 +44,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.urls import redact
 from .catalog import MIRRORS, Mirror, custom_mirror, normalize_root
 
 # architecture: pure
 
 OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
+FALLBACK_WHAT = "plugins.tuna_fallback_mirrors entry"
 UPSTREAM = "upstream"
 
 # probe states
@@ -265,10 +267,11 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
     for name, root in data.items():
         key = name.strip().lower()
         base = MIRRORS.get(key)
+        what = f"{OVERRIDE_ENV} entry {name!r}"
         if base is not None:
-            mirrors[key] = replace(base, root=normalize_root(root))
+            mirrors[key] = replace(base, root=normalize_root(root, what=what))
         else:
-            mirrors[key] = custom_mirror(root, allow_http=True, name=key)
+            mirrors[key] = custom_mirror(root, allow_http=True, name=key, what=what)
     return mirrors
 
 
@@ -278,13 +281,14 @@ def known_mirrors(env: Mapping[str, str] | None = None) -> dict[str, Mirror]:
     return override if override is not None else dict(MIRRORS)
 
 
-def find_mirror(root: str, mirrors: Mapping[str, Mirror]) -> Mirror:
+def find_mirror(root: str, mirrors: Mapping[str, Mirror],
+                what: str = "plugins.tuna_mirror_url") -> Mirror:
     """The mirror (from `mirrors`, else a custom one) whose root is `root`."""
-    norm = normalize_root(root)
+    norm = normalize_root(root, what=what)
     for mirror in mirrors.values():
         if mirror.root == norm:
             return mirror
-    return custom_mirror(norm, allow_http=True)
+    return custom_mirror(norm, allow_http=True, what=what)
 
 
 def fallback_chain(active: Mirror, configured: Iterable[str],
@@ -305,15 +309,16 @@ def fallback_chain(active: Mirror, configured: Iterable[str],
             candidate: Mirror | None = None
         elif "://" in entry:
             try:
-                candidate = find_mirror(entry, mirrors)
-                custom_mirror(candidate.root)  # the http:// rule applies to fallbacks too
+                candidate = find_mirror(entry, mirrors, what=FALLBACK_WHAT)
+                # the http:// rule applies to fallbacks too
+                custom_mirror(candidate.root, what=FALLBACK_WHAT)
             except TunaError as exc:
-                notes.append(f"fallback {entry!r} skipped: {exc.message}")
+                notes.append(f"fallback {redact(entry)!r} skipped: {exc.message}")
                 continue
         else:
             candidate = mirrors.get(entry.lower())
             if candidate is None:
-                notes.append(f"fallback {entry!r} skipped: not a known mirror")
+                notes.append(f"fallback {redact(entry)!r} skipped: not a known mirror")
                 continue
         if candidate is not None and candidate.root == active.root:
             continue
