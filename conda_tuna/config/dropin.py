@@ -6,7 +6,9 @@ never edits a user's ``.condarc``: it owns ``condarc.d/conda-tuna.yml`` at one s
 every other file byte for byte.
 
 Pure Python, no conda import. The YAML is emitted by hand (mappings, lists, scalars only),
-because the plugin must not pull in ruamel at start-up and the output must be stable.
+because the plugin must not pull in ruamel at start-up and the output must be stable;
+scalars and keys come from ``base/yamltext.py``, which conda's loader reads back exactly
+for any string (the file is pure ASCII).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base import yamltext
 from ..base.errors import TunaError
 from ..base.files import atomic_write, missing_dirs
 
@@ -31,7 +33,6 @@ HEADER = (
     "# Your own settings belong in your .condarc, which conda-tuna never touches.\n"
 )
 SCOPES = ("user", "system", "env")
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 
 
 @dataclass
@@ -62,15 +63,11 @@ def drop_in_dir(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path |
 
 
 def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return yamltext.scalar(value)
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return yamltext.key(key)
 
 
 def _emit(value: object, indent: int) -> list[str]:
@@ -99,7 +96,8 @@ def _emit(value: object, indent: int) -> list[str]:
 
 def render(settings: dict[str, object], meta: dict[str, object]) -> str:
     """The drop-in's text: header, one metadata comment line, then the settings as YAML."""
-    meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=False)
+    # ASCII JSON: a line separator or a lone surrogate in a path must not end the comment
+    meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=True)
     body = "\n".join(_emit(settings, 0))
     return f"{HEADER}{meta_line}\n{body}\n"
 
