@@ -117,11 +117,13 @@ def parse_meta(text: str) -> dict[str, object] | None:
 def read(path: Path) -> DropIn | None:
     """The drop-in at `path`, None when absent; TunaError when present but not ours or broken."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):  # nothing can be there
         return None
     except OSError as exc:
         raise TunaError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    except UnicodeDecodeError:
+        text = ""  # not text conda-tuna wrote: reported as not ours just below
     meta = parse_meta(text)
     if meta is None:
         raise TunaError(

@@ -146,7 +146,9 @@ def known_prefixes() -> list[str]:
 
     prefixes = set(list_all_known_prefixes())
     try:
-        with open(get_user_environments_txt_file(), encoding="utf-8") as handle:
+        # surrogateescape: a path with bytes that are not UTF-8 is still that path (POSIX)
+        with open(get_user_environments_txt_file(), encoding="utf-8",
+                  errors="surrogateescape") as handle:
             prefixes.update(line.strip() for line in handle if line.strip())
     except OSError:
         pass
