@@ -13,7 +13,7 @@ from ..base.context import (
     custom_multichannels_win,
     windows,
 )
-from ..config.adapter import existing_drop_ins
+from ..config.adapter import existing_drop_ins, finish_interrupted
 from ..mirrors.adapter import configured_mirror
 from ..mirrors.catalog import Mirror
 from ..routing.routes import MIRROR, UPSTREAM, Route, has_credentials, redact, route
@@ -91,6 +91,11 @@ def collect(args: Namespace) -> dict[str, object]:
     """The whole status as one JSON-ready dict."""
     from ..routing.credentials import install
 
+    recovered = finish_interrupted()  # base/journal.py: a killed enable/disable is finished
+    if recovered:
+        from conda.base.context import reset_context
+
+        reset_context(argparse_args=context._argparse_args)  # files changed: read them again
     drop_ins = existing_drop_ins()
     mirror = configured_mirror()
     if mirror is not None:
@@ -110,6 +115,7 @@ def collect(args: Namespace) -> dict[str, object]:
         "channels": [r.to_json() for r in channel_rows(mirror, shadowed)],
         "shadowed_by": shadowed,
         "subdir": context.subdir,
+        "recovered": recovered,
     }
     from ..mirrors.adapter import sync_section  # issue 5: the mirror's freshness
 
@@ -122,6 +128,8 @@ def _own_settings(path) -> dict[str, object]:
 
 
 def _print(status: dict[str, object]) -> None:
+    for note in status.get("recovered") or ():  # type: ignore[union-attr]
+        print(note)
     if status["enabled"]:
         mirror = status["mirror"]
         print(f"conda-tuna: enabled at {status['scope']} scope")
