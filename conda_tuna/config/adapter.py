@@ -200,17 +200,24 @@ def build(args: Namespace) -> dict[str, object]:
 
 
 # --------------------------------------------------------------------------- legacy migration
-def mirror_hosts() -> set[str]:
-    """Hosts whose /anaconda/ URLs count as mirror URLs: the catalog, overrides, active."""
+def coverage() -> dict[str, Mirror]:
+    """host[:port] -> mirror, for every mirror whose /anaconda/ URLs count as mirror URLs
+    (the catalog, $CONDA_TUNA_MIRRORS_OVERRIDE, the active one): which channels it carries
+    decides how a hand-written URL on it is repaired."""
     from ..mirrors import adapter as mirror_adapter
     from ..mirrors.catalog import MIRRORS
 
-    hosts = {m.host for m in MIRRORS.values()} | {"pypi.tuna.tsinghua.edu.cn"}
-    hosts |= {m.host for m in mirror_adapter.known_mirrors().values()}
+    found = {m.host: m for m in MIRRORS.values()}
+    found.update({m.host: m for m in mirror_adapter.known_mirrors().values()})
     active = mirror_adapter.active_mirror()
     if active is not None:
-        hosts.add(active.host)
-    return hosts
+        found[active.host] = active
+    return found
+
+
+def mirror_hosts() -> set[str]:
+    """Hosts whose /anaconda/ URLs count as mirror URLs: the catalog, overrides, active."""
+    return set(coverage()) | {"pypi.tuna.tsinghua.edu.cn"}
 
 
 def user_files() -> list[Path]:
@@ -230,18 +237,16 @@ def user_files() -> list[Path]:
 
 
 def scan() -> list[tuple[Path, list[Change]]]:
-    """Each user config file with the legacy patterns found in it."""
-    from ..base.yaml import yaml_loads
-
-    hosts = mirror_hosts()
+    """Each user config file with the legacy patterns found in it (notes included)."""
+    hosts, known = mirror_hosts(), coverage()
     found: list[tuple[Path, list[Change]]] = []
     for path in user_files():
         try:
-            data = yaml_loads(path.read_text(encoding="utf-8")) or {}
-        except Exception:  # an unreadable file is conda's own error to report
+            _raw, data = _read_config(path)
+        except (TunaError, OSError):  # an unreadable file is conda's own error to report
             continue
         if isinstance(data, dict):
-            changes = analyse(data, hosts)
+            changes = analyse(data, hosts, known)
             if changes:
                 found.append((path, changes))
     return found
@@ -278,8 +283,8 @@ def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
     raw, data = _read_config(path)
     if not isinstance(data, dict):
         return None
-    changes = analyse(data, hosts)
-    if not changes:
+    changes = analyse(data, hosts, coverage())
+    if not any(c.actionable for c in changes):
         return None
     notes = apply(data, changes)
     info = os.stat(path)
