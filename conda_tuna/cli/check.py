@@ -170,7 +170,7 @@ def _json(source: str, env: env_file.EnvFile, channels: list[str], platforms: li
         "success": ok,
         "source": source,
         "platforms": platforms,
-        "channels": channels,
+        "channels": [redact(c) for c in channels],
         "specs": specs,
         "pip": [{"requirement": r, "status": "not_checked"} for r in env.pip],
         "will_not_migrate": [f.to_json() for f in flags],
@@ -184,7 +184,8 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
     count = len(next(iter(results.values()), []))
     for note in env.notes:
         print(note)
-    print(f"Checking {count} conda spec(s) from {source} in: {', '.join(channels)}")
+    shown = ", ".join(redact(c) for c in channels)
+    print(f"Checking {count} conda spec(s) from {source} in: {shown}")
     for platform in platforms:
         rows = results[platform]
         bad = sum(r.status != AVAILABLE for r in rows)

@@ -48,7 +48,7 @@ def shadows(own_file: str | None, own_settings: dict[str, object]) -> list[dict[
         plugin_values = dict(values.get("plugins") or {})
         if "tuna_mirror_url" in plugin_values:
             found.append({"source": source, "key": "plugins.tuna_mirror_url",
-                          "value": str(plugin_values["tuna_mirror_url"])})
+                          "value": redact(str(plugin_values["tuna_mirror_url"]))})
     return found
 
 

@@ -141,7 +141,7 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
         return choose_auto_mirror()
     mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
     why = ("given by --url" if args.url is not None
-           else ("chosen by --mirror" if args.mirror else "default"))
+           else ("chosen by --mirror" if args.mirror is not None else "default"))
     return mirror, why
 
 

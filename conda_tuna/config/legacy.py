@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..base.urls import host_port
+from ..base.urls import host_port, redact
 from ..mirrors.catalog import UPSTREAM_PKGS, Mirror
 
 # architecture: pure
@@ -86,6 +86,7 @@ class Change:
         return self.kind not in NOTE_KINDS
 
     def describe(self) -> str:
+        """One line for the report; URLs redacted (a hand-written URL may hold a token)."""
         what = f"{self.key}: {self.old!r}" if self.key != str(self.old) else self.key
         if self.kind == "fallback-channel":
             what = f"{self.key}: {self.new!r}"
@@ -94,7 +95,7 @@ class Change:
         text = f"{what} {action} ({self.reason})"
         if self.comment:
             text += f"; its comment {self.comment!r} went with it (it is in the backup)"
-        return text
+        return redact(text)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

@@ -246,11 +246,11 @@ def normalize_root(url: str, *, what: str = "The URL") -> str:
 def resolve_mirror(name: str | None = None, url: str | None = None,
                    *, allow_http: bool = False) -> Mirror:
     """The mirror named by `--mirror NAME` or `--url URL` (default: TUNA)."""
-    if name and url is not None:
+    if name is not None and url is not None:
         raise TunaError("Give either --mirror NAME or --url URL, not both.")
     if url is not None:  # --url '' is an error, never "the default mirror"
         return custom_mirror(url, allow_http=allow_http)
-    return get_mirror(name or DEFAULT_MIRROR)
+    return get_mirror(DEFAULT_MIRROR if name is None else name)
 
 
 def mirror_for_root(root: str, *, what: str = "plugins.tuna_mirror_url") -> Mirror:

@@ -436,11 +436,15 @@ class HealthCache:
         self.save()
 
     def save(self) -> None:
-        from ..base.files import atomic_write
+        """Write the cache; directories and file get the owner of where they are created
+        (run as root with a user's HOME, the cache stays the user's: base/files.py)."""
+        from ..base.files import atomic_write, make_dir, missing_dirs, owner_for_new
 
         with contextlib.suppress(OSError):  # a read-only cache must never break conda
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True))
+            for directory in missing_dirs(self.path.parent):
+                make_dir(directory)
+            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True),
+                         owner=owner_for_new(self.path))
 
 
 def cached_probe(cache: HealthCache, name: str, url: str, *, max_age: float, timeout: float,
