@@ -9,8 +9,9 @@ the same rule in POSIX sh; ``tests/unit/base/test_urls.py`` runs both on one tab
 
 Public API
 ----------
-``parse_mirror_url(text, what="mirror URL") -> MirrorURL``
-    Parse and validate; :class:`TunaError` (naming `what`, the URL redacted) otherwise.
+``parse_mirror_url(text, what=None) -> MirrorURL``
+    Parse and validate; :class:`TunaError` (naming `what`: the option, setting or file the
+    URL came from, "The URL" by default; the URL redacted) otherwise.
     Rules: http or https only; no userinfo (``user:password@``), query, fragment or
     anaconda.org token path (``/t/<token>/``); no whitespace or control characters; the
     host is a DNS name (non-ASCII names are converted with IDNA), a dotted-quad IPv4
@@ -103,8 +104,9 @@ def _bad_character(text: str) -> str | None:
     return None
 
 
-def parse_mirror_url(text: object, *, what: str = "The URL") -> MirrorURL:
+def parse_mirror_url(text: object, *, what: str | None = None) -> MirrorURL:
     """Validate `text` as a mirror URL; see the module docstring for the rules."""
+    what = what or _("The URL")
     if not isinstance(text, str):
         raise _error(what, str(text), _("it must be text, not {kind}.").format(
             kind=type(text).__name__))
@@ -225,7 +227,7 @@ def is_loopback_host(host: str) -> bool:
 
 
 def check_mirror_url(text: object, *, allow_http: bool = False,
-                     what: str = "The URL") -> MirrorURL:
+                     what: str | None = None) -> MirrorURL:
     """:func:`parse_mirror_url`, and plain http:// only on loopback or with `allow_http`.
 
     http:// on another host can be tampered with on the way: packages, or an installer
@@ -240,7 +242,7 @@ def check_mirror_url(text: object, *, allow_http: bool = False,
     return parsed
 
 
-def normalize_root(text: object, *, what: str = "The URL") -> str:
+def normalize_root(text: object, *, what: str | None = None) -> str:
     """The root conda-tuna stores for a mirror URL: validated, no /anaconda suffix."""
     parsed = parse_mirror_url(text, what=what)
     path = parsed.path

@@ -23,7 +23,7 @@ from ..config.adapter import (
     journal_session,
     scope_root,
 )
-from ..i18n import _
+from ..i18n import N_, _
 from .output import emit_json
 
 if TYPE_CHECKING:
@@ -31,11 +31,16 @@ if TYPE_CHECKING:
 
 #: how each journal outcome of pip's config is told (restored byte for byte, ...)
 _PIP_HOW = {
-    "restored": "restored byte for byte",
-    "unchanged": "restored byte for byte",
-    "deleted": "removed (it did not exist before)",
-    "kept-edits": "conda-tuna's lines removed, your later edits kept",
-    "lost": "left as it is (its backup is missing)",
+    "restored": N_("pip config {file}: restored byte for byte."),
+    "unchanged": N_("pip config {file}: restored byte for byte."),
+    "deleted": N_("pip config {file}: removed (it did not exist before)."),
+    "kept-edits": N_("pip config {file}: conda-tuna's lines removed, your later edits kept."),
+    "lost": N_("pip config {file}: left as it is (its backup is missing)."),
+}
+_PIP_HOW_DRY = {
+    "deleted": N_("Would remove pip config {file} (it did not exist before)."),
+    "kept-edits": N_("Would take conda-tuna's lines out of pip config {file} (your later "
+                     "edits stay)."),
 }
 
 
@@ -106,24 +111,31 @@ def execute(args: Namespace) -> int:
         return 0
     dry = result["dry_run"]
     if not removed and not pip and not result["pip_markers_removed"]:
-        where = f"at {args.scope} scope" if args.scope else "anywhere"
-        print(_("conda-tuna is not enabled {where}; nothing to do.").format(where=where))
+        print(_("conda-tuna is not enabled at {scope} scope; nothing to do.").format(
+            scope=args.scope) if args.scope else
+            _("conda-tuna is not enabled anywhere; nothing to do."))
         return 0
-    verb = "Would remove" if dry else "Removed"
     for item in removed:  # type: ignore[union-attr]
-        print(f"{verb} {item['file']} ({item['scope']} scope).")
+        text = (_("Would remove {file} ({scope} scope).") if dry
+                else _("Removed {file} ({scope} scope)."))
+        print(text.format(file=item["file"], scope=item["scope"]))
         if item.get("saved"):
             print(_("  You had edited it; your copy is saved as {saved}.").format(
                 saved=item["saved"]))
     for item in pip:  # type: ignore[union-attr]
-        how = _PIP_HOW.get(str(item["how"]), str(item["how"]))
-        print(f"{'Would restore' if dry else 'pip config'} {item['file']}: {how}.")
-        if item.get("backup"):
+        how = str(item["how"])
+        if dry:
+            text = _PIP_HOW_DRY.get(how, N_("Would restore pip config {file}."))
+        else:
+            text = _PIP_HOW.get(how, N_("pip config {file}: {how}."))
+        print(_(text).format(file=item["file"], how=how))
+        if item.get("backup") and not dry:
             print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))
     for path in result["pip_markers_removed"]:  # type: ignore[union-attr]
-        print(f"{'Would remove' if dry else 'Removed'} pip marker {path}.")
+        text = _("Would remove pip marker {path}.") if dry else _("Removed pip marker {path}.")
+        print(text.format(path=path))
     for note in result["notes"]:  # type: ignore[union-attr]
         print(note)
     if removed and not dry:
-        print("conda now uses your own configuration again, exactly as before `enable`.")
+        print(_("conda now uses your own configuration again, exactly as before `enable`."))
     return 0

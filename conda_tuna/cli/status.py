@@ -96,6 +96,7 @@ def collect(args: Namespace) -> dict[str, object]:
         from conda.base.context import reset_context
 
         reset_context(argparse_args=context._argparse_args)  # files changed: read them again
+        context.__dict__.pop("plugins", None)  # conda 24-25 keep the settings read before
     drop_ins = existing_drop_ins()
     mirror = configured_mirror()
     if mirror is not None:

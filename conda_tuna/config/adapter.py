@@ -328,7 +328,8 @@ def mirror_for_host(host: str):
     except TunaError:
         loopback = False
     scheme = "http" if loopback else "https"
-    return custom_mirror(f"{scheme}://{host}", allow_http=True, what="a mirror in your .condarc")
+    return custom_mirror(f"{scheme}://{host}", allow_http=True,
+                         what=_("A mirror URL in your .condarc"))
 
 
 def enable_mirror(mirror) -> None:

@@ -38,24 +38,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..base.urls import host_port, redact
+from ..i18n import N_, _
 from ..mirrors.catalog import UPSTREAM_PKGS, Mirror
 
 # architecture: pure
 
 KINDS = {
-    "mirror-url": "mirror URL written by hand",
-    "pkgs-free": "pkgs/free is frozen since 2019 and has no aarch64",
-    "channel-alias": "a mirror channel_alias sends unmirrored channels (nvidia, user "
-                     "channels) to the mirror, where they 404",
-    "use-only-tar-bz2": "mirrors delete .tar.bz2 files that have a .conda twin",
-    "stale-cloud": "the mirrors dropped this cloud channel (2024); it 404s",
-    "not-mirrored": "the mirror does not carry this channel, so the URL fails",
-    "duplicate": "listed again after the repair",
-    "fallback-channel": "nothing else was left in `channels`: conda-forge (free for "
-                        "everyone) keeps conda working; write `defaults` there instead if "
-                        "your organisation has Anaconda's licence",
-    "kept": "on a mirror's host but not one of its conda channels (not under /anaconda/); "
-            "kept as written",
+    "mirror-url": N_("mirror URL written by hand"),
+    "pkgs-free": N_("pkgs/free is frozen since 2019 and has no aarch64"),
+    "channel-alias": N_("a mirror channel_alias sends unmirrored channels (nvidia, user "
+                        "channels) to the mirror, where they 404"),
+    "use-only-tar-bz2": N_("mirrors delete .tar.bz2 files that have a .conda twin"),
+    "stale-cloud": N_("the mirrors dropped this cloud channel (2024); it 404s"),
+    "not-mirrored": N_("the mirror does not carry this channel, so the URL fails"),
+    "duplicate": N_("listed again after the repair"),
+    "fallback-channel": N_("nothing else was left in `channels`: conda-forge (free for "
+                           "everyone) keeps conda working; write `defaults` there instead "
+                           "if your organisation has Anaconda's licence"),
+    "kept": N_("on a mirror's host but not one of its conda channels (not under "
+               "/anaconda/); kept as written"),
 }
 #: kinds that only inform: the file is not changed for them
 NOTE_KINDS = frozenset({"kept"})
@@ -87,18 +88,30 @@ class Change:
 
     def describe(self) -> str:
         """One line for the report; URLs redacted (a hand-written URL may hold a token)."""
-        what = f"{self.key}: {self.old!r}" if self.key != str(self.old) else self.key
-        if self.kind == "fallback-channel":
-            what = f"{self.key}: {self.new!r}"
-        action = ("kept" if not self.actionable else "added" if self.old is None
-                  else "removed" if self.new is None else f"-> {self.new!r}")
-        text = f"{what} {action} ({self.reason})"
+        parts = {"key": self.key, "old": repr(self.old), "new": repr(self.new),
+                 "reason": self.reason}
+        if not self.actionable:
+            text = _("{key}: {old} kept ({reason})").format(**parts)
+        elif self.old is None:
+            text = _("{key}: {new} added ({reason})").format(**parts)
+        elif self.key == str(self.old):
+            text = _("{key} removed ({reason})").format(**parts)
+        elif self.new is None:
+            text = _("{key}: {old} removed ({reason})").format(**parts)
+        else:
+            text = _("{key}: {old} -> {new} ({reason})").format(**parts)
         if self.comment:
-            text += f"; its comment {self.comment!r} went with it (it is in the backup)"
+            text = _("{change}; its comment {comment} went with it (it is in the backup)"
+                     ).format(change=text, comment=repr(self.comment))
         return redact(text)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _why(kind: str) -> str:
+    """The reason for a kind of change, in the user's language."""
+    return _(KINDS[kind])
 
 
 def mirror_path(url: str, mirror_hosts: Iterable[str]) -> tuple[str, str] | None:
@@ -133,7 +146,7 @@ def classify_channel(item: object, hosts: Iterable[str],
         return None
     text = item.strip().rstrip("/")
     if text in _FREE_NAMES:
-        return "pkgs-free", None, KINDS["pkgs-free"]
+        return "pkgs-free", None, _why("pkgs-free")
     found = mirror_path(text, hosts)
     if found is None:
         return None
@@ -144,30 +157,35 @@ def classify_channel(item: object, hosts: Iterable[str],
     if area == "cloud" and name:
         return _classify_cloud(name, mirror)
     if area == "other":
-        return "kept", item, KINDS["kept"]
-    return "mirror-url", None, KINDS["mirror-url"] + "; the mirror's root is not a channel"
+        return "kept", item, _why("kept")
+    return "mirror-url", None, _("mirror URL written by hand; the mirror's root is not a "
+                                 "channel")
 
 
 def _classify_pkgs(name: str) -> tuple[str, object | None, str]:
     if name == "free":
-        return "pkgs-free", None, KINDS["pkgs-free"]
+        return "pkgs-free", None, _why("pkgs-free")
     if name in _DEFAULTS_PKGS:
         return ("mirror-url", "defaults",
-                KINDS["mirror-url"] + "; conda-tuna routes `defaults` to the mirror")
-    return "not-mirrored", None, f"the mirrors have no pkgs/{name}, so the URL fails"
+                _("mirror URL written by hand; conda-tuna routes `defaults` to the mirror"))
+    return "not-mirrored", None, _("the mirrors have no pkgs/{name}, so the URL fails").format(
+        name=name)
 
 
 def _classify_cloud(name: str, mirror: Mirror | None) -> tuple[str, object | None, str]:
     base = name.split("/", 1)[0]
     if base.lower() in STALE_CLOUD:
-        return "stale-cloud", name, KINDS["stale-cloud"] + "; the name goes upstream"
+        return "stale-cloud", name, _("the mirrors dropped this cloud channel (2024); it "
+                                      "404s; the name goes upstream")
     if "/label/" in f"/{name}/":
-        return ("mirror-url", name, KINDS["mirror-url"] + "; labels are not mirrored, the "
-                "name goes upstream to anaconda.org")
+        return ("mirror-url", name, _("mirror URL written by hand; labels are not mirrored, "
+                                      "the name goes upstream to anaconda.org"))
     if mirror is not None and not mirror.carries_channel(base):
-        return ("not-mirrored", name, f"{mirror.name} does not carry {base}, so the URL "
-                "fails; the name goes upstream to anaconda.org, where the channel lives")
-    return "mirror-url", name, KINDS["mirror-url"] + "; conda-tuna routes the name to the mirror"
+        return ("not-mirrored", name, _(
+            "{mirror} does not carry {channel}, so the URL fails; the name goes upstream to "
+            "anaconda.org, where the channel lives").format(mirror=mirror.name, channel=base))
+    return "mirror-url", name, _("mirror URL written by hand; conda-tuna routes the name to "
+                                 "the mirror")
 
 
 def _comment(container: object, key: object) -> str | None:
@@ -194,7 +212,7 @@ def _channel_changes(data: Mapping[str, object], hosts: set[str],
             if verdict is not None:
                 changes.append(Change(verdict[0], "channels", item, item, verdict[2], index))
             if item in kept:  # e.g. `defaults` again after a pkgs/main URL became it
-                changes.append(Change("duplicate", "channels", item, None, KINDS["duplicate"],
+                changes.append(Change("duplicate", "channels", item, None, _why("duplicate"),
                                       index, _comment(channels, index)))
             else:
                 kept.append(item)
@@ -208,7 +226,7 @@ def _channel_changes(data: Mapping[str, object], hosts: set[str],
                               _comment(channels, index) if new is None else None))
     if channels and not kept:
         changes.append(Change("fallback-channel", "channels", None, FALLBACK_CHANNEL,
-                              KINDS["fallback-channel"]))
+                              _why("fallback-channel")))
     return changes
 
 
@@ -224,7 +242,8 @@ def analyse(data: Mapping[str, object], hosts: Iterable[str],
             verdict = classify_channel(item, hosts, coverage)
             if verdict is not None and verdict[0] not in NOTE_KINDS:
                 changes.append(Change(verdict[0], "default_channels", item, None,
-                                      verdict[2] + "; conda-tuna sets `defaults`", index,
+                                      _("{reason}; conda-tuna sets `defaults`").format(
+                                          reason=verdict[2]), index,
                                       _comment(defaults, index)))
     for key in ("custom_channels", "custom_multichannels"):
         mapping = data.get(key)
@@ -236,15 +255,16 @@ def analyse(data: Mapping[str, object], hosts: Iterable[str],
             if any(f is not None and f[0] != "other" for f in found):
                 kind = "stale-cloud" if str(name).lower() in STALE_CLOUD else "mirror-url"
                 changes.append(Change(kind, f"{key}.{name}", value, None,
-                                      KINDS[kind] + "; conda-tuna's file sets this",
+                                      _("{reason}; conda-tuna's file sets this").format(
+                                          reason=_why(kind)),
                                       comment=_comment(mapping, name)))
     alias = data.get("channel_alias")
     if isinstance(alias, str) and "://" in alias and host_port(alias) in hosts:
         changes.append(Change("channel-alias", "channel_alias", alias, None,
-                              KINDS["channel-alias"], comment=_comment(data, "channel_alias")))
+                              _why("channel-alias"), comment=_comment(data, "channel_alias")))
     if data.get("use_only_tar_bz2") is True:
         changes.append(Change("use-only-tar-bz2", "use_only_tar_bz2", True, None,
-                              KINDS["use-only-tar-bz2"],
+                              _why("use-only-tar-bz2"),
                               comment=_comment(data, "use_only_tar_bz2")))
     return changes
 

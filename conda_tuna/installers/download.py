@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
 from ..base.urls import is_loopback_host
+from ..i18n import _
 
 # architecture: pure
 
@@ -106,8 +107,8 @@ def _must_exist(url: str, timeout: float) -> None:
     except urllib.error.HTTPError as exc:
         raise _http_error(url, exc) from exc
     except (urllib.error.URLError, *_TRANSIENT) as exc:
-        raise TunaError(f"Could not reach {url}: {exc}",
-                        hint="Check the network or try another mirror.") from exc
+        raise TunaError(_("Could not reach {url}: {error}").format(url=url, error=exc),
+                        hint=_("Check the network or try another mirror.")) from exc
 
 
 def fetch_published_sha256(checksum_url: str, timeout: float = 30) -> str | None:
@@ -187,10 +188,10 @@ def _refuse_link(path: Path) -> None:
         return
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
         raise TunaError(
-            f"{path} is a symbolic link or not a regular file; conda-tuna does not write "
-            "through it.",
-            hint="Someone may have planted it there. Remove it (or download into a directory "
-            "only you can write to) and run the command again.")
+            _("{path} is a symbolic link or not a regular file; conda-tuna does not write "
+              "through it.").format(path=path),
+            hint=_("Someone may have planted it there. Remove it (or download into a "
+                   "directory only you can write to) and run the command again."))
 
 
 def _open_part(part: Path, resume: bool):
@@ -204,8 +205,9 @@ def _open_part(part: Path, resume: bool):
     if not stat.S_ISREG(info.st_mode) or (hasattr(os, "geteuid")
                                           and info.st_uid != os.geteuid()):
         os.close(fd)
-        raise TunaError(f"{part} is not a partial download of yours; conda-tuna does not "
-                        "resume it.", hint="Remove it and run the command again.")
+        raise TunaError(_("{part} is not a partial download of yours; conda-tuna does not "
+                          "resume it.").format(part=part),
+                        hint=_("Remove it and run the command again."))
     return os.fdopen(fd, "ab")
 
 
@@ -279,9 +281,9 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int,
     """
     offset = _size(part)
     if offset and not _ours(part):
-        raise TunaError(f"{part} is not a partial download of yours; conda-tuna neither "
-                        "resumes nor deletes it.",
-                        hint="Remove it yourself, or download into another directory.")
+        raise TunaError(_("{part} is not a partial download of yours; conda-tuna neither "
+                          "resumes nor deletes it.").format(part=part),
+                        hint=_("Remove it yourself, or download into another directory."))
     validator = _load_validator(part, url) if offset else None
     if offset and validator is None:  # bytes of unknown origin: start again
         discard_partial(part)
@@ -347,10 +349,11 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     if expected is None and require_checksum:
         _must_exist(url, timeout)  # no installer at all is the better error: HTTP 404
         raise TunaError(
-            f"The mirror publishes no checksum for {name} ({checksum_url} is missing), though "
-            "the publisher ships one; nothing was downloaded.",
-            hint="The mirror may be mid-sync: try again later, or another mirror "
-            "(`conda tuna mirrors --probe`).")
+            _("The mirror publishes no checksum for {name} ({checksum_url} is missing), "
+              "though the publisher ships one; nothing was downloaded.").format(
+                  name=name, checksum_url=checksum_url),
+            hint=_("The mirror may be mid-sync: try again later, or another mirror "
+                   "(`conda tuna mirrors --probe`)."))
     _refuse_link(final)
 
     if expected and final.exists() and _sha256_of(final).hexdigest() == expected:

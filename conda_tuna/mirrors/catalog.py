@@ -238,7 +238,7 @@ def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom",
                    status_path=_STATUS, sister=None, notes="user-given root, TUNA layout assumed")
 
 
-def normalize_root(url: str, *, what: str = "The URL") -> str:
+def normalize_root(url: str, *, what: str | None = None) -> str:
     """Validate a mirror root URL and strip trailing slashes and a pasted /anaconda suffix."""
     return _normalize_root(url, what=what)
 

@@ -45,12 +45,13 @@ from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
 from ..base.urls import redact
+from ..i18n import N_, _
 from .catalog import MIRRORS, Mirror, custom_mirror, normalize_root
 
 # architecture: pure
 
 OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
-FALLBACK_WHAT = "plugins.tuna_fallback_mirrors entry"
+FALLBACK_WHAT = N_("An entry of plugins.tuna_fallback_mirrors")
 UPSTREAM = "upstream"
 
 # probe states
@@ -267,7 +268,7 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
     for name, root in data.items():
         key = name.strip().lower()
         base = MIRRORS.get(key)
-        what = f"{OVERRIDE_ENV} entry {name!r}"
+        what = _("The {variable} entry {name}").format(variable=OVERRIDE_ENV, name=repr(name))
         if base is not None:
             mirrors[key] = replace(base, root=normalize_root(root, what=what))
         else:
@@ -309,16 +310,18 @@ def fallback_chain(active: Mirror, configured: Iterable[str],
             candidate: Mirror | None = None
         elif "://" in entry:
             try:
-                candidate = find_mirror(entry, mirrors, what=FALLBACK_WHAT)
+                candidate = find_mirror(entry, mirrors, what=_(FALLBACK_WHAT))
                 # the http:// rule applies to fallbacks too
-                custom_mirror(candidate.root, what=FALLBACK_WHAT)
+                custom_mirror(candidate.root, what=_(FALLBACK_WHAT))
             except TunaError as exc:
-                notes.append(f"fallback {redact(entry)!r} skipped: {exc.message}")
+                notes.append(_("fallback {entry} skipped: {reason}").format(
+                    entry=repr(redact(entry)), reason=exc.message))
                 continue
         else:
             candidate = mirrors.get(entry.lower())
             if candidate is None:
-                notes.append(f"fallback {redact(entry)!r} skipped: not a known mirror")
+                notes.append(_("fallback {entry} skipped: not a known mirror").format(
+                    entry=repr(redact(entry))))
                 continue
         if candidate is not None and candidate.root == active.root:
             continue

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import hashlib
 import io
+import json
 import os
 
 import pytest
@@ -173,3 +175,36 @@ def test_nothing_blocks_a_plain_setup(tmp_path):
     prefix.mkdir()
     target = pip_config.user_config_path({}, home, "linux")
     assert pip_config.blockers(target, pip_config.edit(None, URL), [prefix], {}, home) == []
+
+
+def _legacy(path, original: bytes | None):
+    """What conda-tuna 0.1 left: the edited file, its backup and its state file."""
+    new = pip_config.edit(original, URL)
+    path.write_bytes(new)
+    backup = path.with_name(path.name + ".conda-tuna-backup")
+    if original is not None:
+        backup.write_bytes(original)
+    state = {"existed": original is not None,
+             "backup": str(backup) if original is not None else None, "mode": 0o644,
+             "written_sha256": hashlib.sha256(new).hexdigest(),
+             "created_dirs": []}
+    path.with_name(f".{path.name}.conda-tuna.json").write_text(json.dumps(state))
+    return backup
+
+
+@pytest.mark.parametrize("original", [b"[global]\ntimeout = 5\n", None])
+def test_what_conda_tuna_0_1_left_is_restored(tmp_path, original):
+    path = tmp_path / "pip.conf"
+    _legacy(path, original)
+    result = pip_config.restore_legacy(path)
+    assert result["how"] == ("restored" if original else "deleted")
+    assert (path.read_bytes() if path.exists() else None) == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["pip.conf"] if original else [])
+
+
+def test_0_1_with_its_backup_deleted_keeps_the_users_settings(tmp_path):
+    path = tmp_path / "pip.conf"
+    original = b"[global]\ntimeout = 5\n"
+    _legacy(path, original).unlink()
+    assert pip_config.restore_legacy(path)["how"] == "kept-edits"
+    assert path.read_bytes() == original  # rebuilt from the file: nothing lost
