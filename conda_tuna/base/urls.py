@@ -159,7 +159,7 @@ def _split_netloc(netloc: str, what: str, url: str) -> tuple[str, int | None]:
 
 def _port(text: str, what: str, url: str) -> int:
     problem = _("the port {port} is not a number from 1 to 65535.").format(port=repr(text))
-    if not _PORT_RE.match(text) or len(text.lstrip("0")) > 5:
+    if not _PORT_RE.fullmatch(text) or len(text.lstrip("0")) > 5:
         raise _error(what, url, problem)
     number = int(text)
     if not 1 <= number <= 65535:
@@ -190,7 +190,7 @@ def _host(text: str, what: str, url: str) -> str:
                                       "ASCII (IDNA) form.").format(host=repr(text))) from None
     host = host.lower()
     labels = host.split(".")
-    if _NUMERIC_LABEL_RE.match(labels[-1]):
+    if _NUMERIC_LABEL_RE.fullmatch(labels[-1]):
         # a name ending in a number is an IPv4 address to every URL parser: it must be a
         # plain dotted quad (no 127.1, 0x7f.1 or 2130706433 shorthands)
         try:
@@ -199,7 +199,7 @@ def _host(text: str, what: str, url: str) -> str:
             raise _error(what, url, _("{host} is not a valid IPv4 address (write all four "
                                       "numbers, e.g. 127.0.0.1).").format(
                                           host=repr(text))) from None
-    if len(host) > 253 or not all(_LABEL_RE.match(label) for label in labels):
+    if len(host) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
         raise _error(what, url, _("{host} is not a valid host name.").format(host=repr(text)))
     return host
 

@@ -64,6 +64,6 @@ def scalar(value: object) -> str:
 def key(name: object) -> str:
     """A mapping key: plain when YAML reads it back as the same string, else quoted."""
     text = str(name)
-    if _PLAIN_KEY.match(text) and text.lower() not in _RESERVED:
+    if _PLAIN_KEY.fullmatch(text) and text.lower() not in _RESERVED:
         return text
     return quoted(text)

@@ -115,6 +115,7 @@ def _really_loopback(host: str) -> bool:
 @example(host="127.evil.example", port=None, path="")
 @example(host="127.0.0.1@evil.example", port=None, path="")
 @example(host="[::ffff:127.0.0.1]", port=None, path="")
+@example(host="localhost/@", port=None, path="")
 def test_no_non_loopback_host_is_ever_accepted_as_loopback(host, port, path):
     url = f"http://{host}" + (f":{port}" if port is not None else "") + path
     try:
@@ -124,7 +125,8 @@ def test_no_non_loopback_host_is_ever_accepted_as_loopback(host, port, path):
     assert parsed.loopback
     assert _really_loopback(parsed.host)
     assert _really_loopback(urlsplit(parsed.url).hostname or "")
-    assert "@" not in parsed.url and "?" not in parsed.url and "#" not in parsed.url
+    assert "@" not in urlsplit(parsed.url).netloc  # a path may hold @; the host never
+    assert "?" not in parsed.url and "#" not in parsed.url
 
 
 @settings(max_examples=300)
