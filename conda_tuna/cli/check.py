@@ -24,6 +24,8 @@ from ..archcheck.adapter import display_name, matcher, mirror_for_notes, source_
 from ..archcheck.check import AVAILABLE, NameIndex, Request, Result, Source
 from ..archcheck.platforms import describe
 from ..base.exceptions import CondaTunaError
+from ..base.urls import redact
+from ..i18n import _
 from .output import emit_json
 
 _FILE_SUFFIXES = (".yml", ".yaml")
@@ -72,15 +74,27 @@ def _inputs(items: list[str]) -> tuple[env_file.EnvFile, str]:
 
 
 def _read_file(path: Path) -> env_file.EnvFile:
+    """The environment file at `path`; a CondaTunaError saying what to do when unreadable."""
     from ..base.errors import TunaError
     from ..base.yaml import yaml_loads
 
     if not path.is_file():
-        raise CondaTunaError(f"{path}: no such file.")
+        raise CondaTunaError(_("{path}: no such file.").format(path=path))
     try:
-        data = yaml_loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:
-        raise CondaTunaError(f"{path} is not valid YAML: {exc}") from exc
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CondaTunaError(_("{path} is not UTF-8 text (byte {position} cannot be read); "
+                               "conda reads environment files as UTF-8. Save it as UTF-8 and "
+                               "run the command again.").format(path=path,
+                                                               position=exc.start)) from exc
+    except OSError as exc:
+        raise CondaTunaError(_("Cannot read {path}: {reason}.").format(
+            path=path, reason=exc.strerror or exc)) from exc
+    try:
+        data = yaml_loads(text)
+    except Exception as exc:  # ruamel's errors have no common public base across conda
+        raise CondaTunaError(_("{path} is not valid YAML: {error}").format(
+            path=path, error=redact(str(exc)))) from exc
     try:
         return env_file.parse(data, str(path))
     except TunaError as exc:
@@ -156,10 +170,11 @@ def _json(source: str, env: env_file.EnvFile, channels: list[str], platforms: li
         "success": ok,
         "source": source,
         "platforms": platforms,
-        "channels": channels,
+        "channels": [redact(c) for c in channels],
         "specs": specs,
         "pip": [{"requirement": r, "status": "not_checked"} for r in env.pip],
         "will_not_migrate": [f.to_json() for f in flags],
+        "notes": list(env.notes),
     }
 
 
@@ -167,7 +182,10 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
            results: dict[str, list[Result]], relaxed: dict[tuple[str, str], Result],
            flags: list[env_file.Flag], ok: bool) -> None:
     count = len(next(iter(results.values()), []))
-    print(f"Checking {count} conda spec(s) from {source} in: {', '.join(channels)}")
+    for note in env.notes:
+        print(note)
+    shown = ", ".join(redact(c) for c in channels)
+    print(f"Checking {count} conda spec(s) from {source} in: {shown}")
     for platform in platforms:
         rows = results[platform]
         bad = sum(r.status != AVAILABLE for r in rows)

@@ -13,7 +13,7 @@ from ..base.context import (
     custom_multichannels_win,
     windows,
 )
-from ..config.adapter import existing_drop_ins
+from ..config.adapter import existing_drop_ins, finish_interrupted
 from ..mirrors.adapter import configured_mirror
 from ..mirrors.catalog import Mirror
 from ..routing.routes import MIRROR, UPSTREAM, Route, has_credentials, redact, route
@@ -48,7 +48,7 @@ def shadows(own_file: str | None, own_settings: dict[str, object]) -> list[dict[
         plugin_values = dict(values.get("plugins") or {})
         if "tuna_mirror_url" in plugin_values:
             found.append({"source": source, "key": "plugins.tuna_mirror_url",
-                          "value": str(plugin_values["tuna_mirror_url"])})
+                          "value": redact(str(plugin_values["tuna_mirror_url"]))})
     return found
 
 
@@ -91,6 +91,12 @@ def collect(args: Namespace) -> dict[str, object]:
     """The whole status as one JSON-ready dict."""
     from ..routing.credentials import install
 
+    recovered = finish_interrupted()  # base/journal.py: a killed enable/disable is finished
+    if recovered:
+        from conda.base.context import reset_context
+
+        reset_context(argparse_args=context._argparse_args)  # files changed: read them again
+        context.__dict__.pop("plugins", None)  # conda 24-25 keep the settings read before
     drop_ins = existing_drop_ins()
     mirror = configured_mirror()
     if mirror is not None:
@@ -110,6 +116,7 @@ def collect(args: Namespace) -> dict[str, object]:
         "channels": [r.to_json() for r in channel_rows(mirror, shadowed)],
         "shadowed_by": shadowed,
         "subdir": context.subdir,
+        "recovered": recovered,
     }
     from ..mirrors.adapter import sync_section  # issue 5: the mirror's freshness
 
@@ -122,6 +129,8 @@ def _own_settings(path) -> dict[str, object]:
 
 
 def _print(status: dict[str, object]) -> None:
+    for note in status.get("recovered") or ():  # type: ignore[union-attr]
+        print(note)
     if status["enabled"]:
         mirror = status["mirror"]
         print(f"conda-tuna: enabled at {status['scope']} scope")

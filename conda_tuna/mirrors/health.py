@@ -44,11 +44,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.urls import redact
+from ..i18n import N_, _
 from .catalog import MIRRORS, Mirror, custom_mirror, normalize_root
 
 # architecture: pure
 
 OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
+FALLBACK_WHAT = N_("An entry of plugins.tuna_fallback_mirrors")
 UPSTREAM = "upstream"
 
 # probe states
@@ -265,10 +268,11 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
     for name, root in data.items():
         key = name.strip().lower()
         base = MIRRORS.get(key)
+        what = _("The {variable} entry {name}").format(variable=OVERRIDE_ENV, name=repr(name))
         if base is not None:
-            mirrors[key] = replace(base, root=normalize_root(root))
+            mirrors[key] = replace(base, root=normalize_root(root, what=what))
         else:
-            mirrors[key] = custom_mirror(root, allow_http=True, name=key)
+            mirrors[key] = custom_mirror(root, allow_http=True, name=key, what=what)
     return mirrors
 
 
@@ -278,13 +282,14 @@ def known_mirrors(env: Mapping[str, str] | None = None) -> dict[str, Mirror]:
     return override if override is not None else dict(MIRRORS)
 
 
-def find_mirror(root: str, mirrors: Mapping[str, Mirror]) -> Mirror:
+def find_mirror(root: str, mirrors: Mapping[str, Mirror],
+                what: str = "plugins.tuna_mirror_url") -> Mirror:
     """The mirror (from `mirrors`, else a custom one) whose root is `root`."""
-    norm = normalize_root(root)
+    norm = normalize_root(root, what=what)
     for mirror in mirrors.values():
         if mirror.root == norm:
             return mirror
-    return custom_mirror(norm, allow_http=True)
+    return custom_mirror(norm, allow_http=True, what=what)
 
 
 def fallback_chain(active: Mirror, configured: Iterable[str],
@@ -305,15 +310,18 @@ def fallback_chain(active: Mirror, configured: Iterable[str],
             candidate: Mirror | None = None
         elif "://" in entry:
             try:
-                candidate = find_mirror(entry, mirrors)
-                custom_mirror(candidate.root)  # the http:// rule applies to fallbacks too
+                candidate = find_mirror(entry, mirrors, what=_(FALLBACK_WHAT))
+                # the http:// rule applies to fallbacks too
+                custom_mirror(candidate.root, what=_(FALLBACK_WHAT))
             except TunaError as exc:
-                notes.append(f"fallback {entry!r} skipped: {exc.message}")
+                notes.append(_("fallback {entry} skipped: {reason}").format(
+                    entry=repr(redact(entry)), reason=exc.message))
                 continue
         else:
             candidate = mirrors.get(entry.lower())
             if candidate is None:
-                notes.append(f"fallback {entry!r} skipped: not a known mirror")
+                notes.append(_("fallback {entry} skipped: not a known mirror").format(
+                    entry=repr(redact(entry))))
                 continue
         if candidate is not None and candidate.root == active.root:
             continue
@@ -431,11 +439,15 @@ class HealthCache:
         self.save()
 
     def save(self) -> None:
-        from ..base.files import atomic_write
+        """Write the cache; directories and file get the owner of where they are created
+        (run as root with a user's HOME, the cache stays the user's: base/files.py)."""
+        from ..base.files import atomic_write, make_dir, missing_dirs, owner_for_new
 
         with contextlib.suppress(OSError):  # a read-only cache must never break conda
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True))
+            for directory in missing_dirs(self.path.parent):
+                make_dir(directory)
+            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True),
+                         owner=owner_for_new(self.path))
 
 
 def cached_probe(cache: HealthCache, name: str, url: str, *, max_age: float, timeout: float,

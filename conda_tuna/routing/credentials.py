@@ -18,8 +18,8 @@ token included, to the mirror. Two layers stop that:
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlsplit
 
+from ..base.urls import host_port
 from .routes import has_credentials, redact
 
 _PATCHED_FLAG = "_conda_tuna_credential_guard"
@@ -46,7 +46,7 @@ def _host_of(channel) -> str:
 
 def _netloc_of(url: str) -> str:
     """host[:port] of a URL as written, without user:password."""
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
+    return host_port(url)
 
 
 def install() -> bool:
@@ -83,7 +83,7 @@ def request_carries_credentials(host: str, path: str) -> bool:
 
 def guard_request(host: str, path: str, mirror_root: str) -> None:
     """Refuse a request to the mirror's host that carries credentials."""
-    mirror_host = (urlsplit(mirror_root).netloc or "").rpartition("@")[2].lower()
+    mirror_host = host_port(mirror_root)  # never raises, even for a broken setting
     request_host = host.rpartition("@")[2].lower()
     if request_host != mirror_host or not request_carries_credentials(host, path):
         return

@@ -20,6 +20,7 @@ import re
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from ..base.urls import has_credentials, redact  # one validator and redaction (base/urls)
 from ..mirrors.catalog import (
     DEFAULTS_CHANNELS,
     DEFAULTS_CHANNELS_WIN,
@@ -55,28 +56,6 @@ class Route:
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
-
-
-def has_credentials(url: str) -> bool:
-    """True when a channel URL carries an anaconda.org token or user:password."""
-    if "://" not in url:
-        return False
-    parts = urlsplit(url)
-    return bool(parts.username or parts.password or _TOKEN_RE.search(parts.path))
-
-
-def redact(url: str) -> str:
-    """The URL with token and password replaced, safe to print and to log."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"***@{hostport}"
-    path = _TOKEN_RE.sub("/t/<TOKEN>", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
 
 
 def strip_credentials(url: str) -> str:

@@ -424,7 +424,7 @@ def test_conda_internals_that_failover_relies_on(tmp_path):
     drop_in.parent.mkdir()
     settings = conda_settings(first, channels=["defaults"])
     settings["plugins"] = {"tuna_mirror": "first", "tuna_mirror_url": first.root}
-    config_writer.write(drop_in, settings, {"url": first.root})
+    drop_in.write_text(config_writer.render(settings, {"url": first.root}))
     before = drop_in.read_bytes()
     reset_context([str(drop_in)])
     try:
