@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from conda.plugins.types import (
         CondaHealthCheck,
         CondaPostCommand,
+        CondaPostSolve,
         CondaPreCommand,
         CondaPreSolve,
         CondaRequestHeader,
@@ -149,7 +150,7 @@ def _pre_solve(specs_to_add, specs_to_remove) -> None:
 
     if str(context.plugins.tuna_arch_check).lower() == "off":
         return
-    from .archcheck.adapter import pre_solve
+    from .archcheck.hooks import pre_solve
 
     pre_solve(specs_to_add, specs_to_remove)
 
@@ -159,6 +160,28 @@ def conda_pre_solves() -> Iterable[CondaPreSolve]:
     from conda.plugins.types import CondaPreSolve
 
     yield CondaPreSolve(name="conda-tuna-arch-check", action=_pre_solve)
+
+
+def _arch_hooks():
+    """The arch check's hook module if its pre-solve hook ran in this process, else None
+    (looked up, not imported: a command that never solved loads nothing)."""
+    import sys
+
+    return sys.modules.get("conda_tuna.archcheck.hooks")
+
+
+def _post_solve(repodata_fn, unlink_precs, link_precs) -> None:
+    hooks = _arch_hooks()
+    if hooks is not None:
+        hooks.post_solve(repodata_fn, unlink_precs, link_precs)
+
+
+@plugins.hookimpl
+def conda_post_solves() -> Iterable[CondaPostSolve]:
+    """A solve that succeeded has nothing for the architecture check to explain."""
+    from conda.plugins.types import CondaPostSolve
+
+    yield CondaPostSolve(name="conda-tuna-arch-check", action=_post_solve)
 
 
 @plugins.hookimpl
@@ -174,6 +197,12 @@ def _mirror_failure_observed(event) -> None:
     record_failure(event.exc_value)
 
 
+def _arch_failure_observed(event) -> None:
+    hooks = _arch_hooks()
+    if hooks is not None:
+        hooks.exception_observed(event)
+
+
 @plugins.hookimpl
 def conda_exception_observers():
     """A mirror that fails mid-command is remembered, so the next command fails over at once."""
@@ -183,6 +212,13 @@ def conda_exception_observers():
         name="conda-tuna-mirror-failure",
         hook=_mirror_failure_observed,
         watch_for={"CondaHTTPError", "UnavailableInvalidChannel", "CondaSSLError"},
+    )
+
+    # conda 26.5-26.6 (no error hints yet): the architecture diagnosis of a failed solve
+    from .archcheck.session import WATCHED_ERRORS
+
+    yield CondaExceptionObserver(
+        name="conda-tuna-arch-check", hook=_arch_failure_observed, watch_for=set(WATCHED_ERRORS)
     )
 
 

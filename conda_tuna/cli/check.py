@@ -5,8 +5,9 @@ Kunpeng or Apple silicon machine), tell the user which specs the channels can pr
 target platform, from which channel, and which they cannot and why; plus what in the file
 will not migrate as written. Exit code 0 when everything is available, 1 otherwise.
 
-Repodata is read through conda's SubdirData (conda's cache, conda's channel routing, so the
-answer is the mirror's when conda-tuna is enabled).
+Repodata is fetched through conda's SubdirData (conda's cache, conda's channel routing, so
+the answer is the mirror's when conda-tuna is enabled) and read with the architecture check's
+byte-level reader, so a 200,000-record channel is not parsed in Python.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conda.base.constants import KNOWN_SUBDIRS, REPODATA_FN
+from conda.base.constants import KNOWN_SUBDIRS
 from conda.base.context import context
 
 from ..archcheck import check as arch_check
 from ..archcheck import envfile as env_file
-from ..archcheck.adapter import display_name, matcher, mirror_for_notes, source_for, subdir_datas
-from ..archcheck.check import AVAILABLE, NameIndex, Request, Result, Source
+from ..archcheck.adapter import matcher, mirror_for_notes
+from ..archcheck.check import AVAILABLE, NameIndex, Request, Result
 from ..archcheck.platforms import describe
 from ..base.exceptions import CondaTunaError
 from ..base.urls import redact
@@ -115,12 +116,11 @@ def _channels(given: list[str] | None, env: env_file.EnvFile) -> list[str]:
 
 
 def _index(channels: list[str], platform: str) -> NameIndex:
-    sources: list[Source] = []
-    for channel in channels:
-        name = display_name(channel)
-        for subdir, data in subdir_datas(channel, (platform, "noarch"), REPODATA_FN):
-            sources.append(source_for(name, subdir, data))
-    return NameIndex(sources)
+    """The platform's (and noarch's) records: conda's cached repodata.json, refreshed as
+    conda would, read by byte-level search (no parse of the whole file)."""
+    from ..archcheck.adapter import fetched_sources
+
+    return NameIndex(fetched_sources(channels, (platform, "noarch")))
 
 
 def _explain(results: dict[str, list[Result]], indexes: dict[str, NameIndex]) -> None:

@@ -134,6 +134,9 @@ class CondaSandbox:
     base: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     solver: str = field(default_factory=default_solver)
+    #: Python run in conda's process before conda's main (e.g. `without_hooks(...)`, or a
+    #: probe that reports conda's internal state); empty: plain `python -m conda`.
+    prelude: str = ""
 
     def __post_init__(self) -> None:
         for sub in ("home", "pkgs", "envs"):
@@ -180,7 +183,8 @@ class CondaSandbox:
         return self.condarc
 
     def run(self, *args: str, timeout: float = 300, stdin: str | None = None) -> CondaResult:
-        cmd = [sys.executable, "-m", "conda", *args]
+        cmd = [sys.executable, "-m", "conda", *args] if not self.prelude else \
+            [sys.executable, "-c", self.prelude + _RUN_CONDA, *args]
         proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
                               timeout=timeout, input=stdin, cwd=self.base)
         if self.solver == "rattler" and aborted_while_finalizing(proc.returncode, proc.stderr):
@@ -192,6 +196,20 @@ class CondaSandbox:
             proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
                                   timeout=timeout, input=stdin, cwd=self.base)
         return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+
+
+#: What `python -m conda` does (conda/__main__.py), after a prelude.
+_RUN_CONDA = "\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
+
+
+def without_hooks(*names: str) -> str:
+    """A prelude that makes conda's plugin manager unaware of these hook specifications, as
+    an older conda is: e.g. without `conda_error_hints` this conda behaves, for plugins, like
+    conda 26.5-26.6; without that and `conda_exception_observers`, like 24.11-26.4."""
+    lines = ["import conda.plugins.hookspec as _spec"]
+    lines += [f"if hasattr(_spec.CondaSpecs, {name!r}): delattr(_spec.CondaSpecs, {name!r})"
+              for name in names]
+    return "\n".join(lines) + "\n"
 
 
 def aborted_while_finalizing(returncode: int, stderr: str) -> bool:

@@ -53,3 +53,24 @@ def test_only_a_shutdown_abort_is_retried():
     assert conda_runner.aborted_while_finalizing(-6, finalizing)
     assert not conda_runner.aborted_while_finalizing(1, finalizing)
     assert not conda_runner.aborted_while_finalizing(-6, "Fatal Python error: Segfault\n")
+
+
+def test_without_hooks_hides_hook_specifications_like_an_older_conda():
+    """The prelude removes hook specifications before conda builds its plugin manager (a
+    name this conda never had is ignored, so the same prelude runs on every version)."""
+    class Specs:
+        conda_error_hints = object()
+        conda_exception_observers = object()
+
+    namespace = {}
+    code = conda_runner.without_hooks("conda_error_hints", "conda_from_the_future")
+    exec(code.replace("import conda.plugins.hookspec as _spec", ""),
+         {"_spec": type("M", (), {"CondaSpecs": Specs})}, namespace)
+    assert not hasattr(Specs, "conda_error_hints")
+    assert hasattr(Specs, "conda_exception_observers")
+
+
+def test_a_prelude_runs_conda_as_python_m_conda_does(tmp_path):
+    box = CondaSandbox(tmp_path, prelude="PRELUDE = 1\n")
+    assert box.prelude + conda_runner._RUN_CONDA == \
+        "PRELUDE = 1\n\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
