@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..mirrors.health import ProbeConfig, build_opener
 
 # architecture: pure
 
@@ -67,17 +68,25 @@ class DownloadResult:
 
 
 # --------------------------------------------------------------------------- HTTP
-def _opener(url: str) -> urllib.request.OpenerDirector:
-    """An opener that honours the proxy settings, except for loopback (no proxy reaches it)."""
+def _opener(url: str, config: ProbeConfig | None = None) -> urllib.request.OpenerDirector:
+    """An opener that honours the proxy settings, except for loopback (no proxy reaches it).
+
+    With `config` (conda's proxy_servers, ssl_verify and client certificate, from the
+    conda side), conda's TLS and proxy settings apply. urllib never reads ~/.netrc: these
+    requests carry no credentials.
+    """
     host = (urlsplit(url).hostname or "").lower()
     if host in ("localhost", "::1") or host.startswith("127."):
         return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    if config is not None:
+        return build_opener(config, url)
     return urllib.request.build_opener()
 
 
-def _request(url: str, headers: dict[str, str], timeout: float):
+def _request(url: str, headers: dict[str, str], timeout: float,
+             config: ProbeConfig | None = None):
     req = urllib.request.Request(url, headers={"User-Agent": user_agent(), **headers})
-    return _opener(url).open(req, timeout=timeout)
+    return _opener(url, config).open(req, timeout=timeout)
 
 
 def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
@@ -94,14 +103,15 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
                      "another mirror (`conda tuna mirrors --probe`).")
 
 
-def fetch_published_sha256(checksum_url: str, timeout: float = 30) -> str | None:
+def fetch_published_sha256(checksum_url: str, timeout: float = 30,
+                           config: ProbeConfig | None = None) -> str | None:
     """The SHA-256 in a `<file>.sha256` sidecar, or None when the mirror has none (404).
 
     Any other failure is an error: a checksum that should be there but cannot be read must
     not silently turn into an unverified download.
     """
     try:
-        with _request(checksum_url, {}, timeout) as resp:
+        with _request(checksum_url, {}, timeout, config) as resp:
             text = resp.read(4096).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
@@ -183,7 +193,8 @@ def _sha256_of(path: Path) -> hashlib._Hash:
 
 
 # --------------------------------------------------------------------------- download
-def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int, str]:
+def _attempt(url: str, part: Path, timeout: float, progress: bool,
+             config: ProbeConfig | None = None) -> tuple[int, str]:
     """One GET into `part`, resuming it when it holds bytes.
 
     Returns the resume offset and the SHA-256 of the whole file, hashed while streaming (the
@@ -197,11 +208,11 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int,
         offset = 0
     headers = {"Range": f"bytes={offset}-", "If-Range": validator} if offset else {}
     try:
-        resp = _request(url, headers, timeout)
+        resp = _request(url, headers, timeout, config)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:  # our partial is longer than the file: start again
             discard_partial(part)
-            return _attempt(url, part, timeout, progress)
+            return _attempt(url, part, timeout, progress, config)
         raise _http_error(url, exc) from exc
     with resp:
         if offset and resp.status != 206:  # server ignored Range, or the file changed
@@ -237,7 +248,7 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int,
 def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
              expected_sha256: str | None = None, checksum_url: str | None = None,
              progress: bool = False, retries: int = 2, timeout: float = 60,
-             checksum_note: str = "") -> DownloadResult:
+             checksum_note: str = "", config: ProbeConfig | None = None) -> DownloadResult:
     """Download `url` into `dest_dir`, resuming and verifying; see the module docstring.
 
     `expected_sha256` wins over `checksum_url` (a `.sha256` sidecar, fetched first; a 404
@@ -249,7 +260,7 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     name = filename or Path(urlsplit(url).path).name
     final, part = dest / name, dest / (name + ".part")
     expected = (expected_sha256 or "").lower() or (
-        fetch_published_sha256(checksum_url, timeout) if checksum_url else None)
+        fetch_published_sha256(checksum_url, timeout, config) if checksum_url else None)
     source = "given" if expected_sha256 else (checksum_url if expected else None)
 
     if expected and final.is_file() and _sha256_of(final).hexdigest() == expected:
@@ -259,7 +270,7 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     resumed_from, error, digest = 0, None, ""
     for attempt in range(retries + 1):
         try:
-            offset, digest = _attempt(url, part, timeout, progress)
+            offset, digest = _attempt(url, part, timeout, progress, config)
             resumed_from = resumed_from or offset
             error = None
             break
