@@ -24,6 +24,8 @@ from ..archcheck.adapter import display_name, matcher, mirror_for_notes, source_
 from ..archcheck.check import AVAILABLE, NameIndex, Request, Result, Source
 from ..archcheck.platforms import describe
 from ..base.exceptions import CondaTunaError
+from ..i18n import _
+from ..routing.urls import redact
 from .output import emit_json
 
 _FILE_SUFFIXES = (".yml", ".yaml")
@@ -156,7 +158,7 @@ def _json(source: str, env: env_file.EnvFile, channels: list[str], platforms: li
         "success": ok,
         "source": source,
         "platforms": platforms,
-        "channels": channels,
+        "channels": [redact(c) for c in channels],
         "specs": specs,
         "pip": [{"requirement": r, "status": "not_checked"} for r in env.pip],
         "will_not_migrate": [f.to_json() for f in flags],
@@ -167,7 +169,9 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
            results: dict[str, list[Result]], relaxed: dict[tuple[str, str], Result],
            flags: list[env_file.Flag], ok: bool) -> None:
     count = len(next(iter(results.values()), []))
-    print(f"Checking {count} conda spec(s) from {source} in: {', '.join(channels)}")
+    shown = ", ".join(redact(c) for c in channels)  # never print a token or password
+    print(_("Checking {count} conda spec(s) from {source} in: {channels}").format(
+        count=count, source=source, channels=shown))
     for platform in platforms:
         rows = results[platform]
         bad = sum(r.status != AVAILABLE for r in rows)

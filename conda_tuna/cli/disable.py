@@ -8,6 +8,7 @@ from conda.base.context import context
 
 from ..config import dropin
 from ..config.adapter import drop_in_path, existing_drop_ins
+from ..i18n import _
 from .output import emit_json
 
 if TYPE_CHECKING:
@@ -22,15 +23,15 @@ def targets(scope: str | None) -> list[tuple[str, object]]:
 
 
 def execute(args: Namespace) -> int:
-    removed: list[dict[str, str]] = []
+    removed: list[dict[str, object]] = []
     plan = targets(args.scope)
     for scope, path in plan:
-        if context.dry_run:
-            if dropin.read(path) is not None:
-                removed.append({"scope": scope, "file": str(path)})
+        found = dropin.read(path)
+        if found is None:
             continue
-        if dropin.remove(path) is not None:
-            removed.append({"scope": scope, "file": str(path)})
+        item = {"scope": scope, "file": str(path), "old": dropin.is_old(found.text)}
+        if context.dry_run or dropin.remove(path) is not None:
+            removed.append(item)
     extra: dict[str, object] = _undo_pip(args.scope)  # issue 4: pip config and markers
     if context.json:
         emit_json({"success": True, "dry_run": bool(context.dry_run), "removed": removed,
@@ -43,6 +44,10 @@ def execute(args: Namespace) -> int:
     verb = "Would remove" if context.dry_run else "Removed"
     for item in removed:
         print(f"{verb} {item['file']} ({item['scope']} scope).")
+        if item["old"]:
+            print(_("That file was written by conda-tuna 0.1 (it rewrote channel URLs to the "
+                    "mirror); environments created with it still name the mirror in their "
+                    "records."))
     if not context.dry_run:
         print("conda now uses your own configuration again, exactly as before `enable`.")
     return 0
