@@ -81,7 +81,8 @@ class CondaSandbox:
             "USERPROFILE": str(self.home),
             "CONDA_PKGS_DIRS": str(self.base / "pkgs"),
             "CONDA_ENVS_DIRS": str(self.base / "envs"),
-            "CONDA_SOLVER": "classic",
+            # CONDA_TUNA_TEST_SOLVER picks the solver of every sandboxed run (issue 10's name)
+            "CONDA_SOLVER": os.environ.get("CONDA_TUNA_TEST_SOLVER", "").strip() or "classic",
             "CONDA_REMOTE_MAX_RETRIES": "0",
             "CONDA_REMOTE_CONNECT_TIMEOUT_SECS": "3",
             "CONDA_REMOTE_READ_TIMEOUT_SECS": "10",
