@@ -213,7 +213,7 @@ def conda_request_headers(host: str, path: str) -> Iterable[CondaRequestHeader]:
     """
     from conda.base.context import context
 
-    if context.plugins.tuna_mirror_url:
+    if getattr(context.plugins, "tuna_mirror_url", ""):
         from .routing.handler import guard_request
 
         guard_request(host, path)

@@ -35,6 +35,13 @@ def probe_config() -> ProbeConfig:
     )
 
 
+def _plugin_setting(name: str, default: object = None) -> object:
+    """A conda-tuna setting, or `default` when conda has not loaded plugin settings (conda
+    used as a library; conda 24's reset_context keeps a stale ``context.plugins``): the
+    request router runs inside whatever calls conda's session code."""
+    return getattr(context.plugins, name, default)
+
+
 def _number(value: object, default: float, low: float = 0.05) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -44,7 +51,7 @@ def _number(value: object, default: float, low: float = 0.05) -> float:
 
 
 def probe_timeout() -> float:
-    return _number(context.plugins.tuna_probe_timeout, 3.0)
+    return _number(_plugin_setting("tuna_probe_timeout"), 3.0)
 
 
 def liveness_budget() -> float:
@@ -53,18 +60,18 @@ def liveness_budget() -> float:
 
 
 def max_age_hours() -> float:
-    return _number(context.plugins.tuna_sync_max_age_hours, 24.0)
+    return _number(_plugin_setting("tuna_sync_max_age_hours"), 24.0)
 
 
 def failover_enabled() -> bool:
-    value = context.plugins.tuna_failover
+    value = _plugin_setting("tuna_failover", True)
     if isinstance(value, str):
         return value.strip().lower() not in ("false", "no", "0", "off", "")
     return bool(value)
 
 
 def fallback_setting() -> list[str]:
-    return [str(v) for v in (context.plugins.tuna_fallback_mirrors or ())]
+    return [str(v) for v in (_plugin_setting("tuna_fallback_mirrors") or ())]
 
 
 def known_mirrors() -> dict[str, Mirror]:
