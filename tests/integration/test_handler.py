@@ -44,6 +44,16 @@ class Answers(BaseAdapter):
         pass
 
 
+def fresh_context():
+    """reset_context, and rebuild context.plugins: conda 24's reset_context keeps the old
+    PluginConfig whose settings it has just removed."""
+    from conda.base.context import context, reset_context
+
+    reset_context()
+    context.__dict__.pop("plugins", None)
+    return context
+
+
 @pytest.fixture
 def routed(tmp_path, monkeypatch):
     """conda's context with conda-tuna enabled for TUNA (chain tuna, bfsu, upstream)."""
@@ -68,7 +78,7 @@ def routed(tmp_path, monkeypatch):
     from conda_tuna.routing.chain import Verdict
 
     monkeypatch.setattr(handler, "_check", lambda state, cand: Verdict(True, "ok"))
-    reset_context()
+    fresh_context()
     get_session.cache_clear()
     CondaSession.cache_clear()
     handler.reset_state()
@@ -162,9 +172,7 @@ def test_a_bug_in_the_handler_degrades_to_conda_auth(routed, monkeypatch):
 
 def test_blank_mirror_url_routes_nothing(routed, monkeypatch):
     monkeypatch.setenv("CONDA_PLUGINS_TUNA_MIRROR_URL", "")
-    from conda.base.context import reset_context
-
-    reset_context()
+    fresh_context()
     answers = Answers()
     fetch(f"{UP}/conda-forge/noarch/repodata.json", answers)
     assert answers.sent[0][0].startswith(UP)
@@ -174,7 +182,6 @@ def test_unrouted_requests_use_the_users_own_auth_handler(routed, monkeypatch):
     """With `enable --force` over a user's channel_settings, requests conda-tuna does not
     route (e.g. a private channel) still get the user's handler."""
     context, home = routed
-    from conda.base.context import reset_context
     from conda.plugins.types import ChannelAuthBase
 
     class Mine(ChannelAuthBase):
@@ -185,7 +192,7 @@ def test_unrouted_requests_use_the_users_own_auth_handler(routed, monkeypatch):
     (home / ".condarc").write_text(
         f'channels: [conda-forge]\nchannel_settings:\n  - channel: "{UP}/*"\n'
         "    auth: mine\n")
-    reset_context()
+    fresh_context()
     real = context.plugin_manager.get_auth_handler
     monkeypatch.setattr(context.plugin_manager, "get_auth_handler",
                         lambda name: Mine if name == "mine" else real(name))

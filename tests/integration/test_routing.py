@@ -370,7 +370,8 @@ def test_env_scope_loses_to_the_users_channel_settings_and_status_says_so(sandbo
     world.configure(sandbox)
     sandbox.write_condarc(world.condarc())
     prefix = tmp_path / "env"
-    sandbox.run("create", "-p", str(prefix), "-y", "--offline").check()
+    (prefix / "conda-meta").mkdir(parents=True)  # an (empty) environment
+    (prefix / "conda-meta" / "history").write_text("")
     sandbox.extra_env["CONDA_PREFIX"] = str(prefix)
     pattern = f"{world.upstream.url}/*"
     sandbox.write_condarc(world.condarc(extra=f'channel_settings:\n  - channel: "{pattern}"\n'
