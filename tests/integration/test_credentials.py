@@ -136,3 +136,20 @@ def test_a_mirror_root_with_a_token_is_refused(sandbox, world, tmp_path):
     assert status["enabled"] is False and "not a usable mirror root" in status["routing"][
         "why_off"]
     assert TOKEN not in sandbox.run("tuna", "status", "--offline").output
+
+
+def test_anaconda_login_token_stays_upstream(sandbox, world, tmp_path):
+    """conda adds an `anaconda login` token to every URL below the server it was issued for
+    (CondaHttpAuth.add_binstar_token); routed requests go to the mirror without it, unrouted
+    ones (nvidia) keep it."""
+    from urllib.parse import quote_plus
+
+    world.setup(sandbox, ("conda-forge", "nvidia"))
+    tokens = tmp_path / "binstar" / "data"
+    tokens.mkdir(parents=True)
+    (tokens / f"{quote_plus(world.upstream.url + '/')}.token").write_text(TOKEN)
+    sandbox.extra_env["BINSTAR_CONFIG_DIR"] = str(tmp_path / "binstar")
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "cf-tool", "nv-tool").check()
+    assert any("cf-tool" in p for p in world.tuna.paths())
+    assert_nothing_leaked(world)
+    assert any(f"/t/{TOKEN}/nvidia/" in p for p in world.upstream.paths())
