@@ -27,14 +27,12 @@ def _mirror_failed(error: Exception) -> Iterator[object]:
 
 
 def _arch_missing(error: Exception) -> Iterator[object]:
-    """Packages not found / unsatisfiable: repeat the pre-solve architecture diagnosis (which
-    spec has no build for this platform and where it exists), so --json users get it too."""
-    from conda.exceptions import PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError
+    """Packages not found / unsatisfiable: which spec has no build for the target platform
+    and where it exists, diagnosed from what the failed solve read (conda 26.7+; also in
+    --json)."""
+    import sys
 
-    if isinstance(error, (PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError)):
-        import sys
-
-        # loaded only if the check ran; looked up, not imported, so nothing loads here
-        adapter = sys.modules.get("conda_tuna.archcheck.adapter")
-        if adapter is not None:
-            yield from adapter.error_hints(error)
+    # loaded only if the check's pre-solve hook ran; looked up, not imported
+    hooks = sys.modules.get("conda_tuna.archcheck.hooks")
+    if hooks is not None:
+        yield from hooks.error_hints(error)

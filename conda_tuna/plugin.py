@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         CondaAuthHandler,
         CondaHealthCheck,
         CondaPostCommand,
+        CondaPostSolve,
         CondaPreCommand,
         CondaPreSolve,
         CondaRequestHeader,
@@ -152,7 +153,7 @@ def _pre_solve(specs_to_add, specs_to_remove) -> None:
 
     if str(context.plugins.tuna_arch_check).lower() == "off":
         return
-    from .archcheck.adapter import pre_solve
+    from .archcheck.hooks import pre_solve
 
     pre_solve(specs_to_add, specs_to_remove)
 
@@ -162,6 +163,28 @@ def conda_pre_solves() -> Iterable[CondaPreSolve]:
     from conda.plugins.types import CondaPreSolve
 
     yield CondaPreSolve(name="conda-tuna-arch-check", action=_pre_solve)
+
+
+def _arch_hooks():
+    """The arch check's hook module if its pre-solve hook ran in this process, else None
+    (looked up, not imported: a command that never solved loads nothing)."""
+    import sys
+
+    return sys.modules.get("conda_tuna.archcheck.hooks")
+
+
+def _post_solve(repodata_fn, unlink_precs, link_precs) -> None:
+    hooks = _arch_hooks()
+    if hooks is not None:
+        hooks.post_solve(repodata_fn, unlink_precs, link_precs)
+
+
+@plugins.hookimpl
+def conda_post_solves() -> Iterable[CondaPostSolve]:
+    """A solve that succeeded has nothing for the architecture check to explain."""
+    from conda.plugins.types import CondaPostSolve
+
+    yield CondaPostSolve(name="conda-tuna-arch-check", action=_post_solve)
 
 
 @plugins.hookimpl
@@ -189,6 +212,12 @@ def _mirror_failure_observed(event) -> None:
     record_failure(event.exc_value)
 
 
+def _arch_failure_observed(event) -> None:
+    hooks = _arch_hooks()
+    if hooks is not None:
+        hooks.exception_observed(event)
+
+
 @plugins.hookimpl
 def conda_exception_observers():
     """conda 26.5+: a site that fails mid-command is remembered (at most 30 s), so the next
@@ -200,6 +229,13 @@ def conda_exception_observers():
         hook=_mirror_failure_observed,
         # package downloads fail as a CondaMultiError of CondaHTTPErrors
         watch_for={"CondaHTTPError", "CondaMultiError"},
+    )
+
+    # conda 26.5-26.6 (no error hints yet): the architecture diagnosis of a failed solve
+    from .archcheck.session import WATCHED_ERRORS
+
+    yield CondaExceptionObserver(
+        name="conda-tuna-arch-check", hook=_arch_failure_observed, watch_for=set(WATCHED_ERRORS)
     )
 
 

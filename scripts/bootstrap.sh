@@ -98,17 +98,175 @@ parse_args() {
   done
 }
 
-check_mirror() {
-  MIRROR=${MIRROR%/}
-  case $MIRROR in
-    https://?*) ;;
-    http://127.*|http://localhost|http://localhost[:/]*|http://\[::1\]*) ;;
-    http://?*)
-      [ "$ALLOW_HTTP" = 1 ] || die "$MIRROR is plain http:// on a non-loopback host; the \
-installer could be altered in transit. Use https://, or pass --allow-http."
-      ;;
-    *) die "malformed mirror URL '$MIRROR' (give the root, e.g. https://mirrors.tuna.tsinghua.edu.cn)" ;;
+# url_error URL PROBLEM: the one shape of a bad --mirror (the URL shown without secrets).
+url_error() {
+  die "--mirror $(redact_url "$1") is not a usable mirror URL: $2 Give the mirror's root, \
+e.g. https://mirrors.tuna.tsinghua.edu.cn (https://, no user name, password, token, query \
+or fragment)."
+}
+
+# redact_url URL: the URL with user:password@ and /t/<token>/ hidden (for messages).
+redact_url() {
+  printf '%s' "$1" | sed -e 's#^\([A-Za-z][A-Za-z0-9+.-]*://\)[^/]*@#\1***@#' \
+    -e 's#/t/[^/]*#/t/<TOKEN>#g'
+}
+
+# check_ipv4 HOST: a plain dotted quad (no 127.1, 0x7f.1 or 2130706433 shorthands);
+# sets IS_LOOPBACK=1 for 127.0.0.0/8.
+check_ipv4() {
+  case $1 in *[!0-9.]*|.*|*.|*..*) return 1 ;; esac
+  old_ifs=$IFS; IFS=.
+  # shellcheck disable=SC2086  # split on dots on purpose
+  set -- $1
+  IFS=$old_ifs
+  [ "$#" = 4 ] || return 1
+  for octet in "$@"; do
+    case $octet in 0|[1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]) ;; *) return 1 ;; esac
+  done
+  [ "$1" != 127 ] || IS_LOOPBACK=1
+}
+
+# check_ipv6 ADDR (without brackets): RFC 4291 text form, no zone id; sets IS_LOOPBACK=1
+# for ::1 (written any way). An embedded IPv4 tail is allowed, never loopback.
+check_ipv6() {
+  addr=$1
+  case $addr in ''|*[!0-9a-f:.]*|*:::*) return 1 ;; esac
+  tail4=
+  case $addr in
+    *.*) tail4=${addr##*:}; addr=${addr%"$tail4"}
+         IS_LOOPBACK_SAVED=${IS_LOOPBACK:-0}; check_ipv4 "$tail4" || return 1
+         IS_LOOPBACK=$IS_LOOPBACK_SAVED
+         case $addr in *::) ;; *:) addr="${addr}0:0" ;; esac
+         case $addr in *::) addr="${addr}0:0" ;; esac ;;
   esac
+  case $addr in *::*::*) return 1 ;; esac
+  case $addr in *::) ;; *:) return 1 ;; esac
+  case $addr in ::*) ;; :*) return 1 ;; esac
+  case $addr in
+    *::*) head=${addr%%::*}; rest=${addr#*::} ;;
+    :*|*:) return 1 ;;
+    *) head=$addr; rest= ;;
+  esac
+  expanded=; groups=0; old_ifs=$IFS; IFS=:
+  for part in $head; do expanded="$expanded $part"; groups=$((groups + 1)); done
+  right=; rgroups=0
+  for part in $rest; do right="$right $part"; rgroups=$((rgroups + 1)); done
+  IFS=$old_ifs
+  case $addr in
+    *::*) [ $((groups + rgroups)) -le 7 ] || return 1
+          while [ $((groups + rgroups)) -lt 8 ]; do
+            expanded="$expanded 0"; groups=$((groups + 1))
+          done ;;
+    *) [ "$groups" = 8 ] || return 1 ;;
+  esac
+  expanded="$expanded$right"
+  n=0; zeros=1
+  for part in $expanded; do
+    case $part in ''|?????*|*[!0-9a-f]*) return 1 ;; esac
+    n=$((n + 1))
+    value=$(printf '%s' "$part" | sed 's/^0*//')
+    if [ "$n" -lt 8 ]; then [ -z "$value" ] || zeros=0; fi
+    last=$value
+  done
+  [ "$n" = 8 ] || return 1
+  if [ -z "$tail4" ] && [ "$zeros" = 1 ] && [ "$last" = 1 ]; then IS_LOOPBACK=1; fi
+  return 0
+}
+
+# check_hostname NAME (lower case): DNS labels of [a-z0-9_-], 1-63 characters, not starting
+# or ending with '-'; 253 characters at most.
+check_hostname() {
+  [ "${#1}" -le 253 ] || return 1
+  case $1 in ''|.*|*.|*..*|*[!a-z0-9_.-]*) return 1 ;; esac
+  old_ifs=$IFS; IFS=.
+  for label in $1; do
+    case $label in -*|*-) IFS=$old_ifs; return 1 ;; esac
+    [ "${#label}" -le 63 ] || { IFS=$old_ifs; return 1; }
+  done
+  IFS=$old_ifs
+  [ "$1" != localhost ] || IS_LOOPBACK=1
+}
+
+# check_port TEXT: digits only, 1-65535.
+check_port() {
+  case $1 in ''|*[!0-9]*) return 1 ;; esac
+  digits=$(printf '%s' "$1" | sed 's/^0*//')
+  [ -n "$digits" ] && [ "${#digits}" -le 5 ] && [ "$digits" -le 65535 ]
+}
+
+# check_mirror: the rule of conda_tuna/base/urls.py (tests run both on one table): http or
+# https; no userinfo, query, fragment, /t/<token>/ path, whitespace, control or non-ASCII
+# character; a DNS name, a dotted-quad IPv4 or a bracketed IPv6 host; port 1-65535; plain
+# http only on loopback (127.0.0.0/8, ::1, localhost: decided on the parsed host, never by
+# prefix) or with --allow-http. Sets MIRROR to the normalised root.
+check_mirror() {
+  url=$MIRROR
+  [ -n "$url" ] || die "--mirror is empty: give the mirror's root, e.g. \
+https://mirrors.tuna.tsinghua.edu.cn"
+  nl='
+'
+  case $url in *"$nl"*) url_error "$url" "it contains a line break." ;; esac
+  if printf '%s' "$url" | LC_ALL=C grep -q '[^!-~]'; then
+    url_error "$url" "it contains a space, a control or a non-ASCII character (write a \
+non-ASCII host name in its xn-- form)."
+  fi
+  scheme=${url%%://*}
+  [ "$scheme" != "$url" ] || url_error "$url" "it must start with https:// (or http://)."
+  scheme=$(printf '%s' "$scheme" | LC_ALL=C tr '[:upper:]' '[:lower:]')
+  case $scheme in http|https) ;; *) url_error "$url" "it must start with https:// (or http://)." ;; esac
+  rest=${url#*://}
+  case $rest in *'?'*|*'#'*) url_error "$url" "it must not have a query (?...) or a fragment (#...)." ;; esac
+  case $rest in *\\*) url_error "$url" "it must not contain a backslash." ;; esac
+  netloc=${rest%%/*}
+  path=${rest#"$netloc"}
+  case $netloc in *@*) url_error "$url" "it must not carry a user name or password." ;; esac
+  IS_LOOPBACK=0
+  port=
+  case $netloc in
+    \[*)
+      inside=${netloc#\[}
+      case $inside in *\]*) ;; *) url_error "$url" "the IPv6 address has no closing bracket ]." ;; esac
+      after=${inside#*\]}
+      inside=$(printf '%s' "${inside%%\]*}" | tr 'A-F' 'a-f')
+      check_ipv6 "$inside" || url_error "$url" "'$inside' is not a valid IPv6 address."
+      case $after in
+        '') ;;
+        :*) port=${after#:}; check_port "$port" \
+              || url_error "$url" "the port '$port' is not a number from 1 to 65535." ;;
+        *) url_error "$url" "unexpected text after the IPv6 address." ;;
+      esac
+      host="[$inside]" ;;
+    *:*:*) url_error "$url" "an IPv6 address must be written in brackets." ;;
+    *)
+      host=$(printf '%s' "${netloc%%:*}" | LC_ALL=C tr '[:upper:]' '[:lower:]')
+      case $netloc in
+        *:*) port=${netloc#*:}; check_port "$port" \
+               || url_error "$url" "the port '$port' is not a number from 1 to 65535." ;;
+      esac
+      [ -n "$host" ] || url_error "$url" "it has no host name."
+      last=${host##*.}
+      case $last in
+        *[!0-9]*) case $last in 0x*) numeric=1 ;; *) numeric=0 ;; esac ;;
+        *) numeric=1 ;;
+      esac
+      case $last in 0x*[!0-9a-f]*) numeric=0 ;; esac
+      if [ "$numeric" = 1 ]; then
+        check_ipv4 "$host" || url_error "$url" "'$host' is not a valid IPv4 address."
+      else
+        check_hostname "$host" || url_error "$url" "'$host' is not a valid host name."
+      fi ;;
+  esac
+  case $path in */t/[!/]*) url_error "$url" "it must not carry an anaconda.org token (/t/...)." ;; esac
+  if [ "$scheme" = http ] && [ "$IS_LOOPBACK" != 1 ] && [ "$ALLOW_HTTP" != 1 ]; then
+    die "$scheme://$host${port:+:$port}$path is plain http:// on a non-loopback host; the \
+installer could be altered in transit. Use https://, or pass --allow-http."
+  fi
+  while :; do case $path in */) path=${path%/} ;; *) break ;; esac; done
+  for suffix in /anaconda/cloud /anaconda/pkgs /anaconda; do
+    case $path in *"$suffix") path=${path%"$suffix"}; break ;; esac
+  done
+  while :; do case $path in */) path=${path%/} ;; *) break ;; esac; done
+  MIRROR="$scheme://$host${port:+:$port}$path"
   [ -n "$INDEX_URL" ] || INDEX_URL="$MIRROR/pypi/web/simple"
 }
 

@@ -1,8 +1,16 @@
 """Shared fixtures: a loopback TUNA-shaped mirror, an anaconda.org-shaped upstream and a
-sandboxed real conda. Integration tests skip, naming what is missing, without conda."""
+sandboxed real conda. Integration tests skip, naming what is missing, without conda (an
+error instead when CONDA_TUNA_REQUIRE_CONDA=1, as in CI).
+
+Solvers: every sandboxed conda run uses $CONDA_TUNA_TEST_SOLVER (default classic). A test
+that asks for the `solver` fixture runs under each installed solver (only the one named by
+$CONDA_TUNA_TEST_SOLVER when it is set). `@pytest.mark.solver("classic", reason=...)` marks a
+test that checks one solver's own behaviour; it skips, with that reason, under the others.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,19 +18,59 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.conda_runner import CondaSandbox, conda_missing_reason
+from tests.support.conda_runner import (
+    REQUIRE_CONDA_ENV,
+    SOLVER_ENV,
+    CondaSandbox,
+    conda_missing_reason,
+    default_solver,
+    solver_missing_reason,
+    solvers_under_test,
+)
 from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job
 from tests.support.world import World, start_world, upstream_twin
 
 
 def pytest_collection_modifyitems(config, items):
+    integration = [item for item in items if "integration" in item.keywords]
     reason = conda_missing_reason()
     if reason is None:
+        solver = default_solver()
+        problem = solver_missing_reason(solver)
+        if problem is not None and integration:
+            raise pytest.UsageError(f"{SOLVER_ENV}={solver}, but {problem}.")
         return
+    if os.environ.get(REQUIRE_CONDA_ENV, "") not in ("", "0") and integration:
+        raise pytest.UsageError(
+            f"{REQUIRE_CONDA_ENV} is set, but {reason}: {len(integration)} integration "
+            "test(s) would be skipped.")
     skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        if "integration" in item.keywords:
-            item.add_marker(skip)
+    for item in integration:
+        item.add_marker(skip)
+
+
+def pytest_generate_tests(metafunc):
+    if "solver" in metafunc.fixturenames:
+        metafunc.parametrize("solver", solvers_under_test())
+
+
+def current_solver(item) -> str:
+    """The solver a test item runs conda with: its `solver` parameter, else the default."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "solver" in callspec.params:
+        return callspec.params["solver"]
+    return default_solver()
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("solver")
+    if marker is None:
+        return
+    solver = current_solver(item)
+    if solver not in marker.args:
+        wanted = " or ".join(marker.args)
+        why = marker.kwargs.get("reason", "solver-specific behaviour")
+        pytest.skip(f"{wanted} only ({why}); this run uses the {solver} solver")
 
 
 def standard_mirror_tree(root: Path) -> MirrorTree:
@@ -78,8 +126,9 @@ def upstream(upstream_tree):
 
 
 @pytest.fixture
-def sandbox(tmp_path) -> CondaSandbox:
-    return CondaSandbox(tmp_path)
+def sandbox(request, tmp_path) -> CondaSandbox:
+    """A throw-away conda user, running the test's solver."""
+    return CondaSandbox(tmp_path, solver=current_solver(request.node))
 
 
 @pytest.fixture(scope="session")

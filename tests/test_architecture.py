@@ -7,10 +7,11 @@ that graph:
 * no dependency cycles between modules;
 * a module marked pure (a line ``# architecture: pure`` at the top level of its source)
   imports nothing from conda and only pure conda-tuna modules;
-* dependencies point down: ``base`` imports only ``base``; a module of a feature package
+* dependencies point down: ``i18n`` (gettext, pure) is below everything; ``base`` imports
+  only ``base`` and ``i18n``; a module of a feature package
   (mirrors, routing, archcheck, pypi, installers, config) imports only its own package,
   ``base``, ``mirrors`` and other features' pure modules; pure modules import only their own
-  package, ``mirrors``, ``base`` and ``i18n`` (the translation layer);
+  package, ``mirrors``, ``base`` and ``i18n``;
 * ``plugin.py`` imports nothing from conda-tuna at module level (conda imports it on every
   command);
 * nothing but ``plugin.py`` and the CLI itself imports ``conda_tuna.cli``.
@@ -215,8 +216,12 @@ def _uses(module: str) -> set[str]:
     return {i.target for i in GRAPH[module] if i.target in GRAPH and i.target != PACKAGE}
 
 
+#: below everything: gettext's `_` for every user-facing message (pure, imports nothing)
+FOUNDATION = frozenset({f"{PACKAGE}.i18n"})
+
+
 def test_base_imports_only_base():
-    bad = {m: sorted(t for t in _uses(m) if _package(t) != "base")
+    bad = {m: sorted(t for t in _uses(m) - FOUNDATION if _package(t) != "base")
            for m in GRAPH if _package(m) == "base"}
     assert not {m: v for m, v in bad.items() if v}
 
@@ -231,11 +236,8 @@ def test_features_depend_on_base_mirrors_and_pure_modules_only():
 
 
 def test_pure_modules_stay_in_their_package_mirrors_and_base():
-    # i18n (gettext's `_`, pure) is the one other package every module may use: every
-    # user-facing sentence goes through it, including those pure modules build
-    bad = {m: sorted(t for t in _uses(m)
-                     if _package(t) not in {"base", "mirrors", _package(m)}
-                     and t != f"{PACKAGE}.i18n")
+    bad = {m: sorted(t for t in _uses(m) - FOUNDATION
+                     if _package(t) not in {"base", "mirrors", _package(m)})
            for m in pure_modules()}
     assert not {m: v for m, v in bad.items() if v}
 

@@ -1,46 +1,52 @@
-"""Pre-solve architecture check and its error hint: the conda side of ``archcheck/check.py``.
+"""The conda side of the architecture check: reading what the solver reads, cheaply.
 
-Before conda solves, every requested spec is looked up in the repodata the solver is about
-to use (its channels, its subdirs, its repodata file), through conda's own SubdirData. conda
-keeps SubdirData instances in a per-process cache keyed by URL and repodata file, so the
-solver then finds them loaded: with the check on, a successful command makes exactly the same
-HTTP requests as with it off. Only when a spec has no build for the target platform are other
-subdirs read, from conda's on-disk cache where possible (fetching the same OS's other
-architecture otherwise; the command is about to fail anyway).
+``archcheck/check.py`` decides from records; this module finds the records conda has,
+without a request or a parse the solver does not make anyway (``inputs.py`` says where the
+solver looks):
 
-plugin.py calls :func:`pre_solve` only when ``plugins.tuna_arch_check`` is not ``off``.
+* **after a failed solve** (:func:`failure_findings`): the repodata the solver just read,
+  found in ``SubdirData._cache_`` (every solver creates its SubdirData there) - classic's
+  loaded index in memory, libmamba's and rattler's cached ``repodata.json`` files through the
+  byte-level reader (``archcheck/repodata.py``); other subdirs from conda's cache, the same
+  OS's other architectures fetched when not cached (the command has failed already);
+* **before the solve, only when conda will not even revalidate**
+  (:func:`fresh_cache_findings`): conda's cached files, names only;
+* **before the solve, on request** (``plugins.tuna_arch_check: error``,
+  :func:`check_before_solve`): what the solver is about to read, fetched (or, for the classic
+  solver, loaded: it reuses the same SubdirData) ahead of it.
+
+Non-public conda behaviour relied on, each with a test in
+``tests/integration/test_arch_check.py`` that fails when conda changes it:
+``SubdirData._cache_`` keyed ``(url with credentials, repodata file)`` and filled by every
+solver; ``SubdirData.cache_path_json`` holding the downloaded JSON as is; classic's index
+loaded through ``SubdirData.load()`` (``Solver.solve_final_state`` not overridden).
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from conda.base.constants import REPODATA_FN
 from conda.base.context import context
-from conda.exceptions import CondaError
 from conda.models.match_spec import MatchSpec
 
 from . import check as arch_check
-from .check import Finding, NameIndex, Request, Source
+from .check import MISSING, Finding, NameIndex, Request, Source
+from .inputs import SolveInputs, display_name, peek, urls
 from .platforms import native_subdir, siblings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
 log = logging.getLogger(__name__)
-
-#: Lines already printed in this process: the pre-solve hook can run twice per command
-#: (conda retries with another repodata file, or without --freeze-installed).
-_WARNED: set[str] = set()
-#: Findings of the latest complete check, for the error hint.
-_LAST: list[Finding] = []
 
 _CURRENT_FN = "current_repodata.json"
 
 
+# ---------------------------------------------------------------------------- matching
 @lru_cache(maxsize=4096)
 def _match_spec(text: str) -> MatchSpec:
     return MatchSpec(text)
@@ -66,30 +72,38 @@ def _version_key(version: str) -> Any:
 
 def _newest_first(records: Iterable[Any]) -> list[Any]:
     """Newest first, so the build reported is the one the solver would prefer."""
-    return sorted(records, key=lambda r: (_version_key(r.version), r.build_number),
+    return sorted(records, key=lambda r: (_version_key(r.version), r.build_number or 0),
                   reverse=True)
 
 
-def display_name(channel: Any) -> str:
-    from conda.models.channel import Channel
+class FileRecord:
+    """A repodata record read from a file, with the attributes the check and conda's
+    MatchSpec.match use (making full PackageRecords costs ~50 us each, for nothing)."""
 
-    return Channel(channel).canonical_name
+    __slots__ = ("_data", "channel", "fn", "subdir")
+
+    def __init__(self, data: dict, fn: str, channel: Any, subdir: str) -> None:
+        self._data = data
+        self.fn = fn
+        self.channel = channel
+        self.subdir = data.get("subdir") or subdir
+
+    name = property(lambda self: self._data.get("name"))
+    version = property(lambda self: str(self._data.get("version", "")))
+    build = property(lambda self: self._data.get("build", ""))
+    build_number = property(lambda self: self._data.get("build_number", 0))
+    depends = property(lambda self: tuple(self._data.get("depends") or ()))
+
+    def __getattr__(self, field: str) -> Any:  # md5, features, ... if a spec asks for them
+        if field.startswith("__"):
+            raise AttributeError(field)
+        return self._data.get(field)
 
 
-def subdir_datas(channel: Any, subdirs: Iterable[str], repodata_fn: str):
-    """(subdir, SubdirData) for `channel` (a multichannel expands), as conda's Index does."""
-    from conda.core.subdir_data import SubdirData
-    from conda.models.channel import Channel
-
-    for url in Channel(channel).urls(True, tuple(subdirs)):
-        as_channel = Channel(url)
-        yield as_channel.subdir, SubdirData(as_channel, repodata_fn=repodata_fn)
-
-
+# ---------------------------------------------------------------------------- sources
 def source_for(channel_name: str, subdir: str, subdir_data: Any, *,
                newest_first: bool = True) -> Source:
-    """An arch_check Source over a SubdirData. The pre-solve check only asks "is there any
-    build", so it skips ordering records by version (`conda tuna check` shows versions)."""
+    """A Source over a loaded (or loadable) SubdirData: conda's in-memory index."""
     if newest_first:
         return Source(channel_name, subdir,
                       lambda name: _newest_first(subdir_data.query(_match_spec(name))))
@@ -97,144 +111,254 @@ def source_for(channel_name: str, subdir: str, subdir_data: Any, *,
                   lambda name: list(subdir_data.query(_match_spec(name))))
 
 
-def _calling_solver() -> Any | None:
-    """The Solver whose solve_for_transaction invoked the pre-solve hooks.
+def file_source(channel_name: str, subdir: str, path: Path, channel: Any) -> Source | None:
+    """A Source over a cached repodata.json read by byte-level search (no parse, no
+    request); None when the file is missing or is not repodata."""
+    from .repodata import RepodataFile
 
-    conda's pre-solve hook receives specs only, but the channels, subdirs and repodata file
-    live on the solver (an environment file's channels, ``-c``, ``--override-channels``,
-    ``channel::spec``). Reading them from the solver is the only way to look at exactly the
-    repodata the solver will load; anything reconstructed could fetch something else.
-    """
-    frame = sys._getframe(1)
-    for _ in range(12):
-        if frame is None:
-            break
-        if frame.f_code.co_name == "solve_for_transaction":
-            solver = frame.f_locals.get("self")
-            if solver is not None and hasattr(solver, "channels") and hasattr(solver, "subdirs"):
-                return solver
-        frame = frame.f_back
-    return None
-
-
-def _solver_inputs(specs: Iterable[Any]) -> tuple[list[Any], tuple[str, ...], str]:
-    """Channels (with those named by ``channel::spec``), subdirs and repodata file."""
-    solver = _calling_solver()
-    log.debug("conda-tuna arch check: channels from %s",
-              "the solver" if solver is not None else "context (solver not found)")
-    if solver is None:
-        channels = list(context.channels)
-        subdirs = tuple(context.subdirs)
-        repodata_fn = context.repodata_fns[-1] if context.repodata_fns else REPODATA_FN
-    else:
-        channels = list(solver.channels)
-        subdirs = tuple(solver.subdirs)
-        repodata_fn = getattr(solver, "_repodata_fn", None) or REPODATA_FN
-    for spec in specs:  # the solver adds these itself in _prepare()
-        channel = spec.get_exact_value("channel")
-        if channel and channel not in channels:
-            channels.append(channel)
-    return channels, subdirs, repodata_fn
-
-
-def _requests(specs: Iterable[Any]) -> list[Request]:
-    requests = []
-    for spec in specs:
-        name = spec.get_exact_value("name")
-        if name and not name.startswith("__"):
-            requests.append(Request(_spec_text(spec), name))
-    return requests
-
-
-def _spec_text(spec: Any) -> str:
-    """The spec as the user wrote it, unless conda rewrote it into brackets
-    ("numpy[version='>=1.2']", as environment files come through): then conda's short form
-    ("numpy >=1.2") when it means the same, else the canonical string."""
-    original = getattr(spec, "original_spec_str", None)
-    if original and "[" not in original:
-        return original
     try:
-        short = spec.conda_build_form()
-        if _match_spec(short) == spec:
-            return short
-    except Exception:
-        pass
-    return str(spec)
+        repodata = RepodataFile.open(path)
+    except OSError:
+        return None
+    if not repodata.valid:
+        repodata.close()
+        return None
+
+    def convert(found: Sequence[tuple[str, dict]]) -> list[Any]:
+        return _newest_first(FileRecord(data, fn, channel, subdir) for fn, data in found)
+
+    return Source(channel_name, subdir, lambda name: convert(repodata.lookup(name)),
+                  confirm=lambda name: convert(repodata.scan(name)))
 
 
-def pre_solve(specs_to_add, specs_to_remove) -> None:
-    """Warn (or stop, with tuna_arch_check=error) when a spec has no build for this platform."""
-    mode = str(context.plugins.tuna_arch_check).strip().lower()
-    if mode == "off" or not specs_to_add:
-        return
-    try:
-        lines = _check(list(specs_to_add))
-    except CondaError:
-        raise  # a repodata error the solver would raise just the same
-    except Exception:  # a bug here must never break conda
-        log.debug("conda-tuna arch check failed", exc_info=True)
-        return
-    if not lines:
-        return
-    if mode == "error":
-        from ..base.exceptions import CondaTunaError
-
-        raise CondaTunaError(
-            "These specs cannot be installed on this platform:\n"
-            + "".join(f"  - {line}\n" for line in lines)
-            + "(plugins.tuna_arch_check is 'error'; `conda config --set "
-            "plugins.tuna_arch_check warn` lets the solver try anyway.)"
-        )
-    for line in lines:
-        if line not in _WARNED:
-            _WARNED.add(line)
-            print(f"conda-tuna warning: {line}", file=sys.stderr, flush=True)
+def _source_from(channel_name: str, subdir: str, subdir_data: Any) -> Source | None:
+    """What the solver read for this subdir: classic's loaded index, else the file it
+    fetched into conda's cache."""
+    if getattr(subdir_data, "_loaded", False):
+        return source_for(channel_name, subdir, subdir_data, newest_first=False)
+    return file_source(channel_name, subdir, subdir_data.cache_path_json,
+                       subdir_data.channel)
 
 
-def _check(specs: list[Any]) -> list[str]:
-    """The warning lines for `specs`; also remembers the findings for the error hint."""
-    requests = _requests(specs)
-    if not requests:
+# ---------------------------------------------------------------------------- the solver
+def solver_backend() -> type:
+    """The solver class conda will use (the `conda_solvers` plugin selected by `solver`)."""
+    return context.plugin_manager.get_cached_solver_backend()
+
+
+def parses_in_python(backend: type) -> bool:
+    """True for conda's classic Solver and subclasses that keep its solve path: they build
+    their index with SubdirData.load(), so loading it before the solve is shared, not
+    repeated. Solvers that override solve_final_state (libmamba, rattler, ...) read
+    repodata natively. Decided by class, never by name."""
+    from conda.core.solve import Solver
+
+    return isinstance(backend, type) and issubclass(backend, Solver) \
+        and backend.solve_final_state is Solver.solve_final_state
+
+
+# ---------------------------------------------------------------------------- failure path
+def requests_of(pairs: Iterable[tuple[str, str]]) -> list[Request]:
+    """The (spec text, name) pairs the pre-solve hook recorded, as the pure check's type."""
+    return [Request(text, name) for text, name in pairs]
+
+
+def failure_findings(pairs: Sequence[tuple[str, str]],
+                     inputs: SolveInputs | None) -> list[Finding]:
+    """After a failed solve: which requests have no build for the target platform, and where
+    they exist. Reads what the solver read (SubdirData._cache_); says nothing when any of it
+    cannot be read (a sharded channel leaves no repodata.json), rather than guess."""
+    requests = requests_of(pairs)
+    target = inputs.target if inputs is not None else context.subdir
+    read = _solved(inputs, target)
+    if not read:
         return []
-    channels, subdirs, repodata_fn = _solver_inputs(specs)
-    target = context.subdir
-    datas: list[Any] = []
-    sources: list[Source] = []
-    for channel in channels:
-        name = display_name(channel)
-        for subdir, subdir_data in subdir_datas(channel, subdirs, repodata_fn):
-            datas.append(subdir_data)
-            sources.append(source_for(name, subdir, subdir_data, newest_first=False))
-    for subdir_data in datas:  # what the solver loads first thing anyway (same cache)
-        if not subdir_data._loaded:
-            subdir_data.load()
-    index = NameIndex(sources)  # once per solve, shared by every spec
-    findings = arch_check.diagnose(requests, index, matcher, target)
-    log.debug("conda-tuna arch check: %d spec(s) on %s with %s: %d problem(s)",
-              len(requests), target, repodata_fn, len(findings))
+    sources = []
+    for name, subdir, subdir_data in read:
+        source = _source_from(name, subdir, subdir_data)
+        if source is None:
+            log.debug("conda-tuna arch check: cannot read %s", subdir_data.url_w_subdir)
+            return []
+        sources.append(source)
+    findings = arch_check.diagnose(requests, NameIndex(sources), matcher, target)
     if not findings:
-        _LAST.clear()
         return []
-    if any(getattr(d, "repodata_fn", REPODATA_FN) != REPODATA_FN for d in datas):
-        # current_repodata.json holds only the newest builds; conda retries with the full
-        # repodata.json and calls this hook again, so judge then.
-        return []
-    others, unchecked = _other_sources(channels, target)
+    channels = inputs.channels if inputs is not None else \
+        tuple(dict.fromkeys(sd.channel.base_url for _, _, sd in read))
+    return _explained(findings, channels, target, fetch=True)
+
+
+def _solved(inputs: SolveInputs | None, target: str) -> list[tuple[str, str, Any]]:
+    """(display name, subdir, SubdirData) the solver created for repodata.json, for the
+    target subdir and noarch (conda's last attempt always reads repodata.json)."""
+    from conda.core.subdir_data import SubdirData
+
+    wanted = (target, "noarch")
+    if inputs is None:  # the solver was not seen: everything read in this process
+        found = []
+        for (_, fn), data in list(SubdirData._cache_.items()):
+            if fn == REPODATA_FN and isinstance(data, SubdirData) \
+                    and data.channel.subdir in wanted:
+                found.append((display_name(data.channel.base_url), data.channel.subdir, data))
+        return found
+    read = []
+    for name, subdir, channel in urls(inputs.channels, wanted):
+        data = SubdirData._cache_.get((channel.url(with_credentials=True), REPODATA_FN))
+        if data is None:
+            log.debug("conda-tuna arch check: the solver did not read %s", channel)
+            return []
+        read.append((name, subdir, data))
+    return read
+
+
+def _explained(findings: list[Finding], channels: Sequence[Any], target: str, *,
+               fetch: bool) -> list[Finding]:
+    """Where the missing things exist, mirror notes; only findings worth a word."""
+    others, unchecked = _other_sources(channels, target, fetch=fetch)
     arch_check.locate(findings, NameIndex(others), matcher, unchecked)
     findings = [f for f in findings if arch_check.relevant(f)]
     mirror, enabled = mirror_for_notes()
     for finding in findings:
         arch_check.mirror_notes(finding, mirror, enabled=enabled)
-    _LAST[:] = findings
-    note = arch_check.machine_note(target, _native())
-    return [arch_check.format_warning(f, note) for f in findings]
+    return findings
 
 
-def _native() -> str | None:
+def _other_sources(channels: Sequence[Any], target: str, *,
+                   fetch: bool) -> tuple[list[Source], set[str]]:
+    """Sources for the other subdirs: what conda has in memory or in its cache; with
+    `fetch`, the same OS's other architectures are fetched when not cached (the command
+    has failed already); the rest is reported as not checked."""
+    from ..mirrors.catalog import SUBDIRS_ALL
+
+    nearby = set(siblings(target, SUBDIRS_ALL))
+    others = sorted(SUBDIRS_ALL - {target, "noarch"})
+    sources: list[Source] = []
+    unchecked: set[str] = set()
+    for name, subdir, channel in urls(channels, others):
+        source = _cached_source(name, subdir, channel)
+        if source is None and fetch and subdir in nearby:
+            source = _fetched_source(name, subdir, channel)
+        if source is None:
+            unchecked.add(subdir)
+        else:
+            sources.append(source)
+    return sources, unchecked
+
+
+def _cached_source(name: str, subdir: str, channel: Any) -> Source | None:
+    for fn in (REPODATA_FN, _CURRENT_FN):
+        data = peek(channel, fn)
+        if getattr(data, "_loaded", False):
+            return source_for(name, subdir, data, newest_first=False)
+        if data.cache_path_json.exists():
+            source = file_source(name, subdir, data.cache_path_json, channel)
+            if source is not None:
+                return source
+    return None
+
+
+def _fetched_source(name: str, subdir: str, channel: Any) -> Source | None:
+    """Fetch another subdir's index into conda's cache: the small current_repodata.json
+    (newest builds; enough to say "builds exist"), else repodata.json."""
+    for fn in (_CURRENT_FN, REPODATA_FN):
+        try:
+            path, _ = peek(channel, fn).repo_fetch.fetch_latest_path()
+        except Exception:
+            log.debug("conda-tuna: could not fetch %s/%s", channel, fn, exc_info=True)
+            continue
+        source = file_source(name, subdir, path, channel)
+        if source is not None:
+            return source
+    return None
+
+
+# ---------------------------------------------------------------------------- before the solve
+def fresh_cache_findings(pairs: Sequence[tuple[str, str]], inputs: SolveInputs,
+                         fresh: Sequence[tuple[str, str, Any, Any]]) -> list[Finding]:
+    """Specs whose name is in none of the target/noarch repodata the solver is about to read
+    (`fresh`: conda's cached files, which its freshness rule says the solver will read
+    unchanged, without a request). Any other case is not knowable without fetching: the
+    failure path explains it."""
+    sources = []
+    for name, subdir, channel, path in fresh:
+        source = file_source(name, subdir, path, channel)
+        if source is None:
+            return []
+        sources.append(source)
+    index = NameIndex(sources)
+    target = inputs.target
+    missing = [Finding(text, name, MISSING, target, index.channels) for text, name in pairs
+               if not name.startswith("__") and not index.records(name)]
+    if not missing:
+        return []
+    return _explained(missing, inputs.channels, target, fetch=False)
+
+
+def check_before_solve(pairs: Sequence[tuple[str, str]],
+                       inputs: SolveInputs) -> list[Finding]:
+    """plugins.tuna_arch_check=error: read what the solver is about to read, now. The
+    classic solver's load() is shared with it (free); other solvers get conda's cached file
+    refreshed ahead of them (their own fetch then revalidates: +1 request per file, and
+    conda's .zst probe)."""
+    target = inputs.target
+    classic = parses_in_python(solver_backend())
+    sources = []
+    for name, subdir, data in _subdir_datas_for(inputs, (target, "noarch")):
+        if classic:
+            if not data._loaded:
+                data.load()
+            sources.append(source_for(name, subdir, data, newest_first=False))
+            continue
+        path, _ = data.repo_fetch.fetch_latest_path()
+        source = file_source(name, subdir, path, data.channel)
+        if source is None:
+            return []  # not readable here: let the solver decide, the failure path explains
+        sources.append(source)
+    findings = arch_check.diagnose(requests_of(pairs), NameIndex(sources), matcher, target)
+    if not findings or inputs.repodata_fn != REPODATA_FN:
+        # current_repodata.json holds only the newest builds; conda retries with the full
+        # repodata.json and calls the pre-solve hook again, so judge then
+        return []
+    return _explained(findings, inputs.channels, target, fetch=True)
+
+
+def _subdir_datas_for(inputs: SolveInputs, subdirs: Sequence[str]):
+    from conda.core.subdir_data import SubdirData
+
+    for name, subdir, channel in urls(inputs.channels, subdirs):
+        yield name, subdir, SubdirData(channel, repodata_fn=inputs.repodata_fn)
+
+
+# ---------------------------------------------------------------------------- conda tuna check
+def fetched_sources(channels: Iterable[Any], subdirs: Sequence[str]) -> list[Source]:
+    """`conda tuna check`: each channel's repodata.json for `subdirs`, fetched (or
+    revalidated) into conda's cache as conda does, read by byte-level search; a file that
+    is not readable that way is loaded by conda instead."""
+    from conda.core.subdir_data import SubdirData
+
+    sources = []
+    for name, subdir, channel in urls(channels, subdirs):
+        data = SubdirData(channel, repodata_fn=REPODATA_FN)
+        path, _ = data.repo_fetch.fetch_latest_path()
+        source = file_source(name, subdir, path, channel)
+        sources.append(source if source is not None else source_for(name, subdir, data))
+    return sources
+
+
+# ---------------------------------------------------------------------------- wording
+def native() -> str | None:
     try:
         return native_subdir()
     except Exception:
         return None
+
+
+def warning_lines(findings: Sequence[Finding]) -> list[str]:
+    """One line per finding (archcheck/check.py's format_warning)."""
+    if not findings:
+        return []
+    note = arch_check.machine_note(findings[0].subdir, native())
+    return [arch_check.format_warning(f, note) for f in findings]
 
 
 def mirror_for_notes():
@@ -247,70 +371,3 @@ def mirror_for_notes():
     except Exception:
         mirror = None
     return (mirror, True) if mirror is not None else (MIRRORS[DEFAULT_MIRROR], False)
-
-
-def _other_sources(channels: list[Any], target: str) -> tuple[list[Source], set[str]]:
-    """Sources for the other subdirs: conda's cached repodata where it exists, a fetch of the
-    same OS's other architectures otherwise; the rest is reported as not checked."""
-    from ..mirrors.catalog import SUBDIRS_ALL
-
-    fetch = set(siblings(target, SUBDIRS_ALL))
-    others = sorted(SUBDIRS_ALL - {target, "noarch"})
-    sources: list[Source] = []
-    unchecked: set[str] = set()
-    for channel in channels:
-        name = display_name(channel)
-        for subdir in others:
-            for _, full in subdir_datas(channel, (subdir,), REPODATA_FN):
-                data = _readable(full, subdir in fetch)
-                if data is None:
-                    unchecked.add(subdir)
-                else:
-                    sources.append(source_for(name, subdir, data, newest_first=False))
-    return sources, unchecked
-
-
-def _readable(full: Any, may_fetch: bool) -> Any | None:
-    """A loaded SubdirData for another subdir, or None when it was not looked at."""
-    from conda.core.subdir_data import SubdirData
-
-    try:
-        if getattr(full, "_loaded", False) or full.cache_path_json.exists():
-            return full.load() if not full._loaded else full
-        current = SubdirData(full.channel, repodata_fn=_CURRENT_FN)
-        if getattr(current, "_loaded", False) or current.cache_path_json.exists() or may_fetch:
-            # the small file is enough to say "builds exist"; SubdirData falls back to
-            # repodata.json on a channel that has none
-            return current.load() if not current._loaded else current
-    except Exception:
-        log.debug("conda-tuna: could not read %s", full.url_w_subdir, exc_info=True)
-    return None
-
-
-def error_hints(error: Exception) -> list[Any]:
-    """The same diagnosis as the warnings, as CondaErrorHints for PackagesNotFoundError and
-    unsatisfiable errors (conda shows them under "Next steps" and in --json output)."""
-    from conda.exceptions import (
-        PackageNotInstalledError,
-        PackagesNotFoundError,
-        ResolvePackageNotFound,
-        SpecsConfigurationConflictError,
-        UnsatisfiableError,
-    )
-
-    wanted = (PackagesNotFoundError, ResolvePackageNotFound, UnsatisfiableError,
-              SpecsConfigurationConflictError)
-    if not _LAST or isinstance(error, PackageNotInstalledError) \
-            or not isinstance(error, wanted):
-        return []
-    from conda.plugins.types import CondaErrorHint
-
-    note = arch_check.machine_note(_LAST[0].subdir, _native())
-    hints = []
-    for kind, code in ((arch_check.MISSING, "tuna_arch_no_build"),
-                       (arch_check.MISSING_DEPENDENCY, "tuna_arch_missing_dependency")):
-        lines = [arch_check.format_warning(f, note) for f in _LAST if f.kind == kind]
-        if lines:
-            hints.append(CondaErrorHint(text="conda-tuna: " + "\n    ".join(lines),
-                                        hint_code=code))
-    return hints

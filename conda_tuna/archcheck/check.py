@@ -65,11 +65,15 @@ class Source:
 
     `lookup(name)` returns that channel/subdir's records called `name`, newest first (the
     order in which they are tried, so the reported build is the one the solver would prefer).
+    A source whose lookup is fast but may miss records (a sorted-key search in a repodata
+    file) also has `confirm(name)`, a slow lookup that trusts nothing; :class:`NameIndex`
+    calls it only for a name no source found, so that absence is never a guess.
     """
 
     channel: str
     subdir: str
     lookup: Callable[[str], Sequence[Any]]
+    confirm: Callable[[str], Sequence[Any]] | None = None
 
 
 class NameIndex:
@@ -86,6 +90,9 @@ class NameIndex:
         found = self._by_name.get(name)
         if found is None:
             found = [(src, rec) for src in self.sources for rec in src.lookup(name)]
+            if not found:  # before saying "missing", ask the sources that may have missed it
+                found = [(src, rec) for src in self.sources if src.confirm is not None
+                         for rec in src.confirm(name)]
             self._by_name[name] = found
         return found
 

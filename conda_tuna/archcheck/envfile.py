@@ -16,6 +16,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from ..base.errors import TunaError
+from ..i18n import _
 from .check import spec_name
 
 # architecture: pure
@@ -56,28 +57,60 @@ class EnvFile:
     pip: list[str] = field(default_factory=list)
     prefix: str | None = None
     nodefaults: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _as_list(data: dict, key: str, source: str, notes: list[str]) -> list[object]:
+    """`data[key]` as a list: a single text value is one item (with a note), not letters.
+
+    conda reads ``channels: conda-forge`` as the channel conda-forge; iterating the string
+    would give c, o, n, ... A mapping or a number cannot be read at all: an error.
+    """
+    value = data.get(key)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        notes.append(_("{source}: `{key}` is a single value, not a list; read as one entry "
+                       "({value}). Write it as a list (`{key}:` then `  - {value}`).").format(
+                           source=source, key=key, value=value))
+        return [value]
+    raise TunaError(
+        _("{source}: `{key}` must be a list, not {kind}.").format(
+            source=source, key=key, kind=type(value).__name__),
+        hint=_("Write one entry per line: `{key}:` then `  - ENTRY` lines.").format(key=key))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def parse(data: object, source: str = "environment file") -> EnvFile:
     """Split a parsed environment.yml mapping into its parts; TunaError when malformed."""
     if not isinstance(data, dict):
-        raise TunaError(f"{source} is not an environment file (expected a mapping with "
-                        "`dependencies:`).")
-    env = EnvFile(name=data.get("name"), prefix=data.get("prefix"))
-    for channel in data.get("channels") or []:
-        if str(channel) == "nodefaults":
+        raise TunaError(_("{source} is not an environment file (expected a mapping with "
+                          "`dependencies:`).").format(source=source))
+    env = EnvFile(name=_text(data.get("name")), prefix=_text(data.get("prefix")))
+    for channel in _as_list(data, "channels", source, env.notes):
+        if not isinstance(channel, str) or not channel.strip():
+            raise TunaError(_("{source}: cannot read the channel {channel}.").format(
+                source=source, channel=repr(channel)))
+        if channel.strip() == "nodefaults":
             env.nodefaults = True
         else:
-            env.channels.append(str(channel))
-    for dep in data.get("dependencies") or []:
+            env.channels.append(channel.strip())
+    for dep in _as_list(data, "dependencies", source, env.notes):
         if isinstance(dep, dict):
-            for key, values in dep.items():
-                if key == "pip":
-                    env.pip.extend(str(v) for v in values or [])
+            if "pip" in dep:
+                pip = _as_list(dep, "pip", _("{source} (pip)").format(source=source), env.notes)
+                env.pip.extend(str(v) for v in pip)
         elif isinstance(dep, str) and dep.strip():
             env.conda.append(dep.strip())
         else:
-            raise TunaError(f"{source}: cannot read the dependency {dep!r}.")
+            raise TunaError(_("{source}: cannot read the dependency {dep}.").format(
+                source=source, dep=repr(dep)),
+                hint=_("Each dependency is a spec such as `numpy>=1.26`, or a `pip:` list."))
     return env
 
 

@@ -6,8 +6,21 @@ from conda.exceptions import CondaError
 
 
 class CondaTunaError(CondaError):
-    """A user-facing conda-tuna error; conda prints it without a traceback."""
+    """A user-facing conda-tuna error; conda prints it without a traceback.
+
+    The message is redacted (base/urls.py): a password or token in a URL it quotes is never
+    shown, whoever built the message.
+    """
 
     def __init__(self, message: str, *, exit_code: int = 1, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)
+        from .urls import redact
+
+        super().__init__(redact(message), **kwargs)
         self.return_code = exit_code
+
+    def __str__(self) -> str:
+        """The message as written: conda 24-25 %-format it even without arguments, which
+        breaks on a literal % (a percent-encoded URL, a user's input)."""
+        if not getattr(self, "_kwargs", None):
+            return str(self.message)
+        return super().__str__()

@@ -185,19 +185,28 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    """Run one `conda tuna` subcommand; pure-module errors become CondaErrors."""
-    from ..base.errors import TunaError
+    """Run one `conda tuna` subcommand; every error reaches the user as a CondaError.
+
+    Pure-module errors (TunaError) and the OSError/UnicodeError/ValueError that a hostile
+    or unlucky input can still cause become CondaTunaErrors with a redacted message and a
+    next step: no traceback from conda-tuna's code reaches a user. conda's own errors
+    (CondaError, some of which are also ValueErrors) pass through unchanged.
+    """
+    from conda.exceptions import CondaError
+
+    from ..base.errors import TunaError, from_exception
+    from ..base.exceptions import CondaTunaError
 
     name = getattr(args, "tuna_command", None)
     if not name:
-        from ..base.exceptions import CondaTunaError
-
         raise CondaTunaError("Give a command: " + ", ".join(SUBCOMMANDS)
                              + " (see `conda tuna --help`).")
     module = import_module(f"conda_tuna.cli.{name}")
     try:
         return module.execute(args) or 0
+    except CondaError:
+        raise
     except TunaError as exc:
-        from ..base.exceptions import CondaTunaError
-
         raise CondaTunaError(str(exc), exit_code=exc.exit_code) from exc
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise CondaTunaError(str(from_exception(exc, name))) from exc

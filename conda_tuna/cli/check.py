@@ -5,8 +5,9 @@ Kunpeng or Apple silicon machine), tell the user which specs the channels can pr
 target platform, from which channel, and which they cannot and why; plus what in the file
 will not migrate as written. Exit code 0 when everything is available, 1 otherwise.
 
-Repodata is read through conda's SubdirData (conda's cache, conda's channel routing, so the
-answer is the mirror's when conda-tuna is enabled).
+Repodata is fetched through conda's SubdirData (conda's cache, conda's channel routing, so
+the answer is the mirror's when conda-tuna is enabled) and read with the architecture check's
+byte-level reader, so a 200,000-record channel is not parsed in Python.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conda.base.constants import KNOWN_SUBDIRS, REPODATA_FN
+from conda.base.constants import KNOWN_SUBDIRS
 from conda.base.context import context
 
 from ..archcheck import check as arch_check
 from ..archcheck import envfile as env_file
-from ..archcheck.adapter import display_name, matcher, mirror_for_notes, source_for, subdir_datas
-from ..archcheck.check import AVAILABLE, NameIndex, Request, Result, Source
+from ..archcheck.adapter import matcher, mirror_for_notes
+from ..archcheck.check import AVAILABLE, NameIndex, Request, Result
 from ..archcheck.platforms import describe
 from ..base.exceptions import CondaTunaError
+from ..base.urls import redact
 from ..i18n import _
-from ..routing.urls import redact
 from .output import emit_json
 
 _FILE_SUFFIXES = (".yml", ".yaml")
@@ -74,15 +75,27 @@ def _inputs(items: list[str]) -> tuple[env_file.EnvFile, str]:
 
 
 def _read_file(path: Path) -> env_file.EnvFile:
+    """The environment file at `path`; a CondaTunaError saying what to do when unreadable."""
     from ..base.errors import TunaError
     from ..base.yaml import yaml_loads
 
     if not path.is_file():
-        raise CondaTunaError(f"{path}: no such file.")
+        raise CondaTunaError(_("{path}: no such file.").format(path=path))
     try:
-        data = yaml_loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:
-        raise CondaTunaError(f"{path} is not valid YAML: {exc}") from exc
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CondaTunaError(_("{path} is not UTF-8 text (byte {position} cannot be read); "
+                               "conda reads environment files as UTF-8. Save it as UTF-8 and "
+                               "run the command again.").format(path=path,
+                                                               position=exc.start)) from exc
+    except OSError as exc:
+        raise CondaTunaError(_("Cannot read {path}: {reason}.").format(
+            path=path, reason=exc.strerror or exc)) from exc
+    try:
+        data = yaml_loads(text)
+    except Exception as exc:  # ruamel's errors have no common public base across conda
+        raise CondaTunaError(_("{path} is not valid YAML: {error}").format(
+            path=path, error=redact(str(exc)))) from exc
     try:
         return env_file.parse(data, str(path))
     except TunaError as exc:
@@ -103,12 +116,11 @@ def _channels(given: list[str] | None, env: env_file.EnvFile) -> list[str]:
 
 
 def _index(channels: list[str], platform: str) -> NameIndex:
-    sources: list[Source] = []
-    for channel in channels:
-        name = display_name(channel)
-        for subdir, data in subdir_datas(channel, (platform, "noarch"), REPODATA_FN):
-            sources.append(source_for(name, subdir, data))
-    return NameIndex(sources)
+    """The platform's (and noarch's) records: conda's cached repodata.json, refreshed as
+    conda would, read by byte-level search (no parse of the whole file)."""
+    from ..archcheck.adapter import fetched_sources
+
+    return NameIndex(fetched_sources(channels, (platform, "noarch")))
 
 
 def _explain(results: dict[str, list[Result]], indexes: dict[str, NameIndex]) -> None:
@@ -162,6 +174,7 @@ def _json(source: str, env: env_file.EnvFile, channels: list[str], platforms: li
         "specs": specs,
         "pip": [{"requirement": r, "status": "not_checked"} for r in env.pip],
         "will_not_migrate": [f.to_json() for f in flags],
+        "notes": list(env.notes),
     }
 
 
@@ -169,6 +182,8 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
            results: dict[str, list[Result]], relaxed: dict[tuple[str, str], Result],
            flags: list[env_file.Flag], ok: bool) -> None:
     count = len(next(iter(results.values()), []))
+    for note in env.notes:
+        print(note)
     shown = ", ".join(redact(c) for c in channels)  # never print a token or password
     print(_("Checking {count} conda spec(s) from {source} in: {channels}").format(
         count=count, source=source, channels=shown))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from conda.base.context import context
 
 from ..config import dropin
-from ..config.adapter import build
+from ..config.adapter import build, drop_in_change, journal_session
 from ..i18n import _
 from .output import emit_json
 
@@ -23,6 +23,34 @@ def _print_table(routes) -> None:
         print(_("  {channel}  {channel_url}  -> {url}  [{via}: {reason}]").format(
             channel=f"{r.channel:<{width}}", channel_url=r.channel_url, url=r.url, via=r.via,
             reason=r.reason))
+
+
+def _write(args: Namespace, plan: dict[str, object],
+           mirror: Mirror) -> tuple[bool, dict[str, object]]:
+    """Write the drop-in (and pip's config with --pip) in one journaled change set.
+
+    Everything is decided before the first write (an --pip that would have no effect stops
+    here with nothing written); the change journal (base/journal.py) makes the writes
+    survive a kill at any point and serialises concurrent runs.
+    """
+    path = plan["path"]
+    dropin.check_writable(path.parent)  # type: ignore[arg-type]
+    extra: dict[str, object] = {}
+    with journal_session(args.scope, "enable") as journal:
+        change, changed = drop_in_change(journal, path, plan["settings"],  # type: ignore[arg-type]
+                                         plan["meta"])  # type: ignore[arg-type]
+        changes = [change] if change else []
+        if args.pip:
+            from ..pypi.adapter import pip_change
+
+            pip, extra["pip"] = pip_change(mirror, args.scope, journal)
+            changes.append(pip)
+        done = journal.apply(changes)
+        if args.pip:
+            extra["pip"]["changed"] = done[-1]  # type: ignore[index]
+        if journal.notes:
+            extra["recovered"] = list(journal.notes)
+    return changed, extra
 
 
 def execute(args: Namespace) -> int:
@@ -47,12 +75,7 @@ def execute(args: Namespace) -> int:
                 print(note)
             print("\nDry run: nothing was written.")
         return 0
-    changed, _text = dropin.write(path, plan["settings"], plan["meta"])
-    extra: dict[str, object] = {}
-    if args.pip:
-        from ..pypi.adapter import enable_pip
-
-        extra["pip"] = enable_pip(mirror, scope=args.scope)
+    changed, extra = _write(args, plan, mirror)
     if args.migrate:
         from ..config.adapter import migrate
 
@@ -65,6 +88,8 @@ def execute(args: Namespace) -> int:
                    "conflicts": plan["conflicts"], "replaced_old": plan["replaced_old"],
                    **extra})
         return 0
+    for note in extra.get("recovered", []):  # type: ignore[union-attr]
+        print(note)
     verb = "Enabled" if changed else "Already enabled (nothing changed):"
     print(f"{verb} {mirror.name} ({mirror.root}) at {args.scope} scope, {plan['why']}.")
     print(f"Config file: {path}")

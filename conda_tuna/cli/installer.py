@@ -51,14 +51,12 @@ def _download(inst: Installer, directory: str) -> dict[str, object]:
             progress=not context.json and not context.quiet and sys.stderr.isatty(),
             checksum_note="" if inst.checksum_expected else CHECKSUMS[inst.flavor],
             config=probe_config(),  # conda's proxies and TLS, no credentials
+            # Miniforge always publishes a .sha256: its absence means an incomplete mirror
+            require_checksum=inst.checksum_expected,
         )
     except OSError as exc:  # network errors arrive as TunaError; these are local files
         raise TunaError(f"Could not write the installer into {directory}: "
                         f"{exc.strerror or exc}") from exc
-    if inst.checksum_expected and not result.verified:
-        # Miniforge always publishes a .sha256: its absence means an incomplete mirror
-        result.note += (" The mirror should carry a .sha256 for every Miniforge installer; "
-                        "this one is missing.")
     return result.to_json()
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
+from ..base.urls import redact
+
 
 def emit_json(payload: dict[str, object]) -> None:
-    """Print one JSON object, the way conda's --json output looks."""
-    print(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    """Print one JSON object, the way conda's --json output looks.
+
+    Every URL in it is redacted (base/urls.py): a password or token that reached a value
+    (a channel, pip's index, a setting) is never printed.
+    """
+    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    print(redact(text))

@@ -24,6 +24,7 @@ from conda.base.context import context
 
 from ..base.context import env_prefix, stdin_is_interactive
 from ..base.errors import TunaError
+from ..base.urls import redact
 from ..mirrors.adapter import configured_mirror
 from ..pypi import envpackages
 from ..pypi import guard as pip_guard
@@ -84,8 +85,8 @@ def choose_index(prefix: Path, args: pip_guard.PipArgs) -> tuple[str | None, str
     from ..pypi.pipconf import configured_index
 
     configured = configured_index(prefix)
-    if configured:
-        return None, f"pip's own configuration ({configured})"
+    if configured:  # may carry a private index's password: never shown
+        return None, f"pip's own configuration ({redact(configured)})"
     mirror = configured_mirror()
     if mirror is not None and mirror.pypi_url:
         return mirror.pypi_url, f"the {mirror.name} mirror's PyPI index"

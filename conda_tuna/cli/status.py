@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from conda.base.context import context
 
 from ..base.context import canonical_name, channel_base_urls, config_sources, configured_channels
-from ..config.adapter import channel_settings_conflicts, existing_drop_ins
+from ..base.urls import redact
+from ..config.adapter import channel_settings_conflicts, existing_drop_ins, finish_interrupted
 from ..i18n import _
 from ..mirrors import adapter as mirror_adapter
 from ..mirrors.catalog import Mirror
@@ -27,7 +28,6 @@ from ..routing.urls import (
     Skip,
     effective_entry,
     handler_of,
-    redact,
     understand,
 )
 from .output import emit_json
@@ -159,6 +159,12 @@ def channel_rows(mirror: Mirror | None, chain: list[Mirror | None], upstreams,
 
 def collect(args: Namespace) -> dict[str, object]:
     """The whole status as one JSON-ready dict."""
+    recovered = finish_interrupted()  # base/journal.py: a killed enable/disable is finished
+    if recovered:
+        from conda.base.context import reset_context
+
+        reset_context(argparse_args=context._argparse_args)  # files changed: read them again
+        context.__dict__.pop("plugins", None)  # conda 24-25 keep the settings read before
     drop_ins = existing_drop_ins()
     upstreams = mirror_adapter.known_upstreams()
     mirror, off_reason = mirror_adapter.mirror_setting()
@@ -193,6 +199,7 @@ def collect(args: Namespace) -> dict[str, object]:
         "channel_settings_conflicts": conflicts,
         "shadowed_by": shadowed,
         "subdir": context.subdir,
+        "recovered": recovered,
     }
     status["sync"] = mirror_adapter.sync_section(mirror if own else None,
                                                  offline=getattr(args, "offline", False))
@@ -200,6 +207,8 @@ def collect(args: Namespace) -> dict[str, object]:
 
 
 def _print(status: dict[str, object]) -> None:
+    for note in status.get("recovered") or ():  # type: ignore[union-attr]
+        print(note)
     if status["enabled"]:
         mirror = status["mirror"]
         print(f"conda-tuna: enabled at {status['scope']} scope")

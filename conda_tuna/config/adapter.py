@@ -10,13 +10,15 @@ directories, the configured channels, the user's config files. ``enable`` and th
 from __future__ import annotations
 
 import datetime as _dt
-import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conda.base.context import context
 
 from .. import __version__
+from ..base import journal as change_journal
 from ..base.context import (
     canonical_name,
     channel_base_urls,
@@ -28,16 +30,12 @@ from ..base.context import (
     stdin_is_interactive,
 )
 from ..base.errors import TunaError
+from ..base.urls import redact
 from ..i18n import _
 from ..mirrors.catalog import Mirror, resolve_mirror
+from ..pypi.pipconf import strip_bytes
 from ..routing.routes import Route, explain
-from ..routing.urls import (
-    AUTH_NAME,
-    channel_settings_entries,
-    entry_matches,
-    handler_of,
-    redact,
-)
+from ..routing.urls import AUTH_NAME, channel_settings_entries, entry_matches, handler_of
 from . import dropin
 from .dropin import FILE_NAME, DropIn
 from .legacy import Change, analyse, apply, backup_path
@@ -54,6 +52,62 @@ def drop_in_path(scope: str) -> Path:
         scope, home=home(), root_prefix=Path(context.root_prefix), env_prefix=prefix
     )
     return directory / FILE_NAME
+
+
+def scope_root(scope: str) -> Path:
+    """The root of `scope` (its change journal lives in ``<root>/.conda-tuna``)."""
+    prefix = env_prefix() if scope == "env" else None
+    return dropin.scope_root(scope, home=home(), root_prefix=Path(context.root_prefix),
+                             env_prefix=prefix)
+
+
+#: how each feature's part is taken out of a file the user edited after enable
+STRIPPERS = {"whole": None, "pipconf": strip_bytes}
+
+
+@contextmanager
+def journal_session(scope: str, op: str) -> Iterator[change_journal.Journal]:
+    """The scope's change journal, locked, with what a killed command left finished."""
+    with change_journal.session(scope_root(scope), op, STRIPPERS) as journal:
+        yield journal
+
+
+def has_journal(scope: str) -> bool:
+    try:
+        return (scope_root(scope) / change_journal.STATE_DIR).is_dir()
+    except TunaError:
+        return False
+
+
+def drop_in_change(journal: change_journal.Journal, path: Path, settings: dict[str, object],
+                   meta: dict[str, object]) -> tuple[change_journal.Change | None, bool]:
+    """What writing conda-tuna's file at `path` takes (see config/dropin.py `change`)."""
+    existing = dropin.read(path)
+    return dropin.change(path, settings, meta, existing,
+                         journaled=journal.entry(path) is not None)
+
+
+def finish_interrupted() -> list[str]:
+    """`conda tuna status`: finish what a killed enable/disable left (base/journal.py's
+    recovery rule), at every scope with a pending operation; notes for the user."""
+    notes: list[str] = []
+    for scope in dropin.SCOPES:
+        try:
+            root = scope_root(scope)
+            pending = change_journal.peek(root).pending if has_journal(scope) else None
+        except (TunaError, OSError):
+            continue
+        if not pending:
+            continue
+        try:
+            with journal_session(scope, "status") as journal:
+                notes += journal.notes
+        except (TunaError, OSError) as exc:
+            notes.append(_("An interrupted `conda tuna {op}` at {scope} scope could not be "
+                           "finished ({error}); run `conda tuna enable` or `conda tuna "
+                           "disable` there as the owner of {root}.").format(
+                               op=pending.get("op"), scope=scope, error=exc, root=root))
+    return notes
 
 
 def existing_drop_ins() -> list[tuple[str, DropIn]]:
@@ -92,13 +146,14 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
     from ..mirrors.adapter import known_mirrors
 
     known = known_mirrors()
-    if args.mirror and args.mirror.strip().lower() in known:
+    if args.mirror is not None and args.mirror.strip().lower() in known:
         mirror = known[args.mirror.strip().lower()]
     else:
         mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
         # a root the known set names (the catalog, or the test override) keeps its name
         mirror = next((m for m in known.values() if m.root == mirror.root), mirror)
-    why = "given by --url" if args.url else ("chosen by --mirror" if args.mirror else "default")
+    why = ("given by --url" if args.url is not None
+           else ("chosen by --mirror" if args.mirror is not None else "default"))
     return mirror, why
 
 
@@ -270,17 +325,24 @@ def _old_drop_in(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- legacy migration
-def mirror_hosts() -> set[str]:
-    """Hosts whose /anaconda/ URLs count as mirror URLs: the catalog, overrides, active."""
+def coverage() -> dict[str, Mirror]:
+    """host[:port] -> mirror, for every mirror whose /anaconda/ URLs count as mirror URLs
+    (the catalog, $CONDA_TUNA_MIRRORS_OVERRIDE, the active one): which channels it carries
+    decides how a hand-written URL on it is repaired."""
     from ..mirrors import adapter as mirror_adapter
     from ..mirrors.catalog import MIRRORS
 
-    hosts = {m.host for m in MIRRORS.values()} | {"pypi.tuna.tsinghua.edu.cn"}
-    hosts |= {m.host for m in mirror_adapter.known_mirrors().values()}
+    found = {m.host: m for m in MIRRORS.values()}
+    found.update({m.host: m for m in mirror_adapter.known_mirrors().values()})
     active = mirror_adapter.active_mirror()
     if active is not None:
-        hosts.add(active.host)
-    return hosts
+        found[active.host] = active
+    return found
+
+
+def mirror_hosts() -> set[str]:
+    """Hosts whose /anaconda/ URLs count as mirror URLs: the catalog, overrides, active."""
+    return set(coverage()) | {"pypi.tuna.tsinghua.edu.cn"}
 
 
 def user_files() -> list[Path]:
@@ -300,41 +362,63 @@ def user_files() -> list[Path]:
 
 
 def scan() -> list[tuple[Path, list[Change]]]:
-    """Each user config file with the legacy patterns found in it."""
-    from ..base.yaml import yaml_loads
-
-    hosts = mirror_hosts()
+    """Each user config file with the legacy patterns found in it (notes included)."""
+    hosts, known = mirror_hosts(), coverage()
     found: list[tuple[Path, list[Change]]] = []
     for path in user_files():
         try:
-            data = yaml_loads(path.read_text(encoding="utf-8")) or {}
-        except Exception:  # an unreadable file is conda's own error to report
+            _raw, data = _read_config(path)
+        except (TunaError, OSError):  # an unreadable file is conda's own error to report
             continue
         if isinstance(data, dict):
-            changes = analyse(data, hosts)
+            changes = analyse(data, hosts, known)
             if changes:
                 found.append((path, changes))
     return found
 
 
-def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
-    """Back up `path`, repair it with conda's ruamel round-trip (comments kept), atomically."""
-    from ..base.files import atomic_write
-    from ..base.yaml import yaml_dumps, yaml_loads
+def _read_config(path: Path) -> tuple[bytes, object]:
+    """A user's config file: its bytes and conda's round-trip YAML of them; TunaError when
+    it is not UTF-8 or not YAML (then conda-tuna does not touch it)."""
+    from ..base.yaml import yaml_loads
 
-    text = path.read_text(encoding="utf-8")
-    data = yaml_loads(text)
+    raw = path.read_bytes()
+    try:
+        return raw, yaml_loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TunaError(_("{path} is not UTF-8 text, so conda-tuna did not change it.").format(
+            path=path), hint=_("Save it as UTF-8 and run the command again.")) from exc
+    except Exception as exc:  # ruamel's errors differ between conda releases
+        raise TunaError(_("{path} is not valid YAML, so conda-tuna did not change it: "
+                          "{error}").format(path=path, error=exc)) from exc
+
+
+def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
+    """Back up `path`, repair it with conda's ruamel round-trip (comments kept), atomically.
+
+    The backup and the new file keep the file's mode and owner (run as root with a user's
+    HOME, the user's .condarc stays the user's); a kill leaves the old or the new file.
+    """
+    import os
+    import stat
+
+    from ..base.files import atomic_write, atomic_write_bytes
+    from ..base.yaml import yaml_dumps
+
+    raw, data = _read_config(path)
     if not isinstance(data, dict):
         return None
-    changes = analyse(data, hosts)
-    if not changes:
+    changes = analyse(data, hosts, coverage())
+    if not any(c.actionable for c in changes):
         return None
-    apply(data, changes)
+    notes = apply(data, changes)
+    info = os.stat(path)
+    mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
     backup = backup_path(path)
-    shutil.copy2(path, backup)
-    atomic_write(path, yaml_dumps(data) if data else "", mode=path.stat().st_mode & 0o777)
+    atomic_write_bytes(backup, raw, mode, owner)
+    atomic_write(path, yaml_dumps(data) if data else "", mode=mode, owner=owner)
     return {"file": str(path), "backup": str(backup),
-            "changes": [c.to_json() for c in changes]}
+            "changes": [c.to_json() for c in changes], "notes": notes or []}
 
 
 def migrate(mirror=None) -> list[dict[str, object]]:
@@ -357,14 +441,20 @@ def print_migrated(done: list[dict[str, object]]) -> None:
 
 def mirror_for_host(host: str):
     """The known mirror at `host`, else a custom mirror for it (for the doctor fixer)."""
+    from ..base.urls import parse_mirror_url
     from ..mirrors import adapter as mirror_adapter
     from ..mirrors.catalog import custom_mirror
 
     for mirror in mirror_adapter.known_mirrors().values():
         if mirror.host == host:
             return mirror
-    scheme = "http" if host.startswith(("127.", "localhost")) else "https"
-    return custom_mirror(f"{scheme}://{host}", allow_http=True)
+    try:  # loopback decided on the parsed address, never by prefix (base/urls.py)
+        loopback = parse_mirror_url(f"http://{host}").loopback
+    except TunaError:
+        loopback = False
+    scheme = "http" if loopback else "https"
+    return custom_mirror(f"{scheme}://{host}", allow_http=True,
+                         what=_("A mirror URL in your .condarc"))
 
 
 def enable_mirror(mirror) -> None:
@@ -374,5 +464,8 @@ def enable_mirror(mirror) -> None:
     args = Namespace(mirror=None, url=mirror.root, allow_http=True, scope="user",
                      initial_channel="defaults", pip=False, migrate=False, force=False)
     plan = build(args)
-    dropin.write(plan["path"], plan["settings"], plan["meta"])
+    dropin.check_writable(plan["path"].parent)
+    with journal_session("user", "enable") as journal:
+        change, _changed = drop_in_change(journal, plan["path"], plan["settings"], plan["meta"])
+        journal.apply([change] if change else [])
     print(f"Enabled conda-tuna with {mirror.name} ({mirror.root}): {plan['path']}")

@@ -3,10 +3,13 @@
 conda reads every ``*.yml`` in a ``condarc.d/`` directory of its search path, so the plugin
 never edits a user's ``.condarc``: it owns ``condarc.d/conda-tuna.yml`` at one scope and
 ``conda tuna disable`` deletes it (and any directory enable had to create), which restores
-every other file byte for byte.
+every other file byte for byte. The file is written through the scope's change journal
+(``base/journal.py``): :func:`change` says what to write, the journal writes it.
 
 Pure Python, no conda import. The YAML is emitted by hand (mappings, lists, scalars only),
-because the plugin must not pull in ruamel at start-up and the output must be stable.
+because the plugin must not pull in ruamel at start-up and the output must be stable;
+scalars and keys come from ``base/yamltext.py``, which conda's loader reads back exactly
+for any string (the file is pure ASCII).
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..base import yamltext
 from ..base.errors import TunaError
-from ..base.files import atomic_write, missing_dirs
+from ..base.journal import Change
 
 # architecture: pure
 
@@ -31,7 +34,7 @@ HEADER = (
     "# Your own settings belong in your .condarc, which conda-tuna never touches.\n"
 )
 SCOPES = ("user", "system", "env")
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+FEATURE = "dropin"  # the journal's name for this file
 
 
 #: What conda-tuna 0.1's drop-in set to re-point channels at the mirror (it rewrote channel
@@ -67,16 +70,19 @@ def drop_in_dir(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path |
     raise TunaError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
 
 
+def scope_root(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path | None) -> Path:
+    """Where the scope's change journal lives (``<root>/.conda-tuna``, see base/journal.py):
+    the user's home, the base installation, or the environment."""
+    directory = drop_in_dir(scope, home=home, root_prefix=root_prefix, env_prefix=env_prefix)
+    return home if scope == "user" else directory.parent
+
+
 def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return yamltext.scalar(value)
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return yamltext.key(key)
 
 
 def _emit(value: object, indent: int) -> list[str]:
@@ -112,7 +118,8 @@ def _emit(value: object, indent: int) -> list[str]:
 
 def render(settings: dict[str, object], meta: dict[str, object]) -> str:
     """The drop-in's text: header, one metadata comment line, then the settings as YAML."""
-    meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=False)
+    # ASCII JSON: a line separator or a lone surrogate in a path must not end the comment
+    meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=True)
     body = "\n".join(_emit(settings, 0))
     return f"{HEADER}{meta_line}\n{body}\n"
 
@@ -138,11 +145,13 @@ def parse_meta(text: str) -> dict[str, object] | None:
 def read(path: Path) -> DropIn | None:
     """The drop-in at `path`, None when absent; TunaError when present but not ours or broken."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):  # nothing can be there
         return None
     except OSError as exc:
         raise TunaError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    except UnicodeDecodeError:
+        text = ""  # not text conda-tuna wrote: reported as not ours just below
     meta = parse_meta(text)
     if meta is None:
         raise TunaError(
@@ -171,26 +180,24 @@ def check_writable(directory: Path) -> None:
         raise _permission_error(directory / FILE_NAME, PermissionError(13, "Permission denied"))
 
 
-def write(path: Path, settings: dict[str, object], meta: dict[str, object]) -> tuple[bool, str]:
-    """Write the drop-in; returns (changed, text). Idempotent: same content, no write.
+def change(path: Path, settings: dict[str, object], meta: dict[str, object],
+           existing: DropIn | None, *, journaled: bool) -> tuple[Change | None, bool]:
+    """The journal change that writes the drop-in, and whether its settings change.
 
-    Directories that had to be created are recorded in the metadata so `remove` can take
-    them away again and leave the tree as it was.
+    Same settings as the file already has: no change (its timestamp is not worth a write),
+    unless no journal records the file yet (written by conda-tuna 0.1, or the journal was
+    lost): then it is written once so that the journal knows it, and the directories 0.1
+    created for it (its ``created_dirs``) are handed over to the journal.
     """
-    existing = read(path)
-    created = list(existing.meta.get("created_dirs", [])) if existing else []
-    check_writable(path.parent)
-    new_dirs = missing_dirs(path.parent)
-    created += [str(d) for d in new_dirs if str(d) not in created]
-    text = render(settings, {**meta, "created_dirs": created})
-    if existing is not None and _same_settings(existing.text, text):
-        return False, existing.text
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text)
-    except OSError as exc:
-        raise _permission_error(path, exc) from exc
-    return True, text
+    text = render(settings, meta)
+    same = existing is not None and _same_settings(existing.text, text)
+    if same and journaled:
+        return None, False
+    legacy = existing is not None and not journaled
+    dirs = tuple(str(d) for d in existing.meta.get("created_dirs", [])) if legacy else ()
+    data = existing.text if same and existing is not None else text
+    return Change(path, data.encode("utf-8"), feature=FEATURE, strip="whole",
+                  own_file=legacy, legacy_dirs=dirs), not same
 
 
 def _same_settings(old: str, new: str) -> bool:
@@ -202,7 +209,8 @@ def _same_settings(old: str, new: str) -> bool:
 
 
 def remove(path: Path) -> DropIn | None:
-    """Delete the drop-in and the directories enable created (if now empty).
+    """Delete a drop-in that no journal records (conda-tuna 0.1, or a lost journal) and the
+    directories its metadata says enable created (if now empty).
 
     Returns what was removed, or None when there was nothing (a no-op, not an error).
     """

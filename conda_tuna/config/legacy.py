@@ -13,6 +13,14 @@ Patterns (see the project's mirror notes for why each one breaks):
   ``.conda`` twin, so conda finds nothing to download. Removed.
 * ``stale-cloud`` — mirror URLs for cloud channels the mirrors dropped (cloud/msys2, intel):
   they 404. Replaced by the bare name, which goes upstream.
+* ``not-mirrored`` — a mirror URL for a channel that mirror does not carry (its catalog
+  coverage): it fails. Replaced by the bare name, which goes upstream, where it lives.
+* ``fallback-channel`` — a ``channels`` list that the repair leaves empty (e.g. only
+  pkgs/free) gets conda-forge, so conda keeps working; the report says so.
+* ``kept`` — a URL on a mirror's host that is not one of its conda channels: a note only.
+
+A comment attached to an entry that is removed goes with it (ruamel keeps comments with
+their entry); the report lists it, and the backup still has it.
 
 This module is pure (plain dicts and lists; ruamel's round-trip types are subclasses of
 those, so :func:`apply` edits a comment-preserving document in place). The conda side
@@ -28,29 +36,43 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from ..mirrors.catalog import UPSTREAM_PKGS
+from ..base.urls import host_port, redact
+from ..i18n import N_, _
+from ..mirrors.catalog import UPSTREAM_PKGS, Mirror
 
 # architecture: pure
 
 KINDS = {
-    "mirror-url": "mirror URL written by hand",
-    "pkgs-free": "pkgs/free is frozen since 2019 and has no aarch64",
-    "channel-alias": "a mirror channel_alias sends unmirrored channels (nvidia, user "
-                     "channels) to the mirror, where they 404",
-    "use-only-tar-bz2": "mirrors delete .tar.bz2 files that have a .conda twin",
-    "stale-cloud": "the mirrors dropped this cloud channel (2024); it 404s",
-    "duplicate": "listed again after the repair",
+    "mirror-url": N_("mirror URL written by hand"),
+    "pkgs-free": N_("pkgs/free is frozen since 2019 and has no aarch64"),
+    "channel-alias": N_("a mirror channel_alias sends unmirrored channels (nvidia, user "
+                        "channels) to the mirror, where they 404"),
+    "use-only-tar-bz2": N_("mirrors delete .tar.bz2 files that have a .conda twin"),
+    "stale-cloud": N_("the mirrors dropped this cloud channel (2024); it 404s"),
+    "not-mirrored": N_("the mirror does not carry this channel, so the URL fails"),
+    "duplicate": N_("listed again after the repair"),
+    "fallback-channel": N_("nothing else was left in `channels`: conda-forge (free for "
+                           "everyone) keeps conda working; write `defaults` there instead "
+                           "if your organisation has Anaconda's licence"),
+    "kept": N_("on a mirror's host but not one of its conda channels (not under "
+               "/anaconda/); kept as written"),
 }
+#: kinds that only inform: the file is not changed for them
+NOTE_KINDS = frozenset({"kept"})
 STALE_CLOUD = frozenset({"msys2", "intel"})
+FALLBACK_CHANNEL = "conda-forge"
 _DEFAULTS_PKGS = frozenset({"main", "r", "msys2"})
 _FREE_NAMES = frozenset({"free", "pkgs/free", f"{UPSTREAM_PKGS}/pkgs/free"})
 
 
 @dataclass(frozen=True)
 class Change:
-    """One edit: in `key`, `old` becomes `new` (None: removed). `kind` is a KINDS key."""
+    """One edit: in `key`, `old` becomes `new` (None: removed). `kind` is a KINDS key.
+
+    `comment`: the comment attached to a removed entry in the file (ruamel keeps it with
+    the entry, so it goes with it); listed in the report, and still in the backup.
+    """
 
     kind: str
     key: str
@@ -58,119 +80,203 @@ class Change:
     new: object | None
     reason: str
     index: int | None = None  # position in a list setting
+    comment: str | None = None
+
+    @property
+    def actionable(self) -> bool:
+        return self.kind not in NOTE_KINDS
 
     def describe(self) -> str:
-        what = f"{self.key}: {self.old!r}" if self.key != str(self.old) else self.key
-        action = "removed" if self.new is None else f"-> {self.new!r}"
-        return f"{what} {action} ({self.reason})"
+        """One line for the report; URLs redacted (a hand-written URL may hold a token)."""
+        parts = {"key": self.key, "old": repr(self.old), "new": repr(self.new),
+                 "reason": self.reason}
+        if not self.actionable:
+            text = _("{key}: {old} kept ({reason})").format(**parts)
+        elif self.old is None:
+            text = _("{key}: {new} added ({reason})").format(**parts)
+        elif self.key == str(self.old):
+            text = _("{key} removed ({reason})").format(**parts)
+        elif self.new is None:
+            text = _("{key}: {old} removed ({reason})").format(**parts)
+        else:
+            text = _("{key}: {old} -> {new} ({reason})").format(**parts)
+        if self.comment:
+            text = _("{change}; its comment {comment} went with it (it is in the backup)"
+                     ).format(change=text, comment=repr(self.comment))
+        return redact(text)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 
 
+def _why(kind: str) -> str:
+    """The reason for a kind of change, in the user's language."""
+    return _(KINDS[kind])
+
+
 def mirror_path(url: str, mirror_hosts: Iterable[str]) -> tuple[str, str] | None:
-    """('pkgs'|'cloud', channel) when `url` is a known mirror's /anaconda/... URL."""
+    """('pkgs'|'cloud'|'root'|'other', channel) when `url` is on a known mirror's host."""
     if not isinstance(url, str) or "://" not in url:
         return None
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2].lower()
+    host = host_port(url)
     if host not in {h.lower() for h in mirror_hosts}:
         return None
-    path = parts.path.strip("/")
+    path = url.split("://", 1)[1][len(url.split("://", 1)[1].split("/", 1)[0]):]
+    path = path.split("?", 1)[0].split("#", 1)[0].strip("/")
     marker = path.find("anaconda/")
     if marker < 0:
-        return ("root", "") if path in ("", "anaconda") else None
+        return ("root", "") if path in ("", "anaconda") else ("other", path)
     rest = path[marker + len("anaconda/"):].strip("/").split("/")
     if len(rest) >= 2 and rest[0] in ("pkgs", "cloud"):
         return rest[0], "/".join(rest[1:])
     if rest and rest[0] in ("pkgs", "cloud"):
         return rest[0], ""
-    return None
+    return "other", path
 
 
-def classify_channel(item: object, hosts: Iterable[str]) -> tuple[str, object | None] | None:
-    """(kind, replacement or None to remove) for one `channels` entry, None to keep it."""
+def classify_channel(item: object, hosts: Iterable[str],
+                     coverage: Mapping[str, Mirror] | None = None,
+                     ) -> tuple[str, object | None, str] | None:
+    """(kind, replacement or None to remove, reason) for one `channels` entry; None: keep.
+
+    `coverage` maps a mirror host to its catalog entry, to tell a channel the mirror
+    carries (the name then goes to the mirror through conda-tuna) from one it does not.
+    """
     if not isinstance(item, str):
         return None
     text = item.strip().rstrip("/")
     if text in _FREE_NAMES:
-        return "pkgs-free", None
+        return "pkgs-free", None, _why("pkgs-free")
     found = mirror_path(text, hosts)
     if found is None:
         return None
     area, name = found
+    mirror = (coverage or {}).get(host_port(text))
     if area == "pkgs":
-        if name == "free":
-            return "pkgs-free", None
-        return "mirror-url", "defaults" if name in _DEFAULTS_PKGS else None
+        return _classify_pkgs(name)
     if area == "cloud" and name:
-        base = name.split("/", 1)[0]
-        return ("stale-cloud" if base.lower() in STALE_CLOUD else "mirror-url"), name
-    return "mirror-url", None
+        return _classify_cloud(name, mirror)
+    if area == "other":
+        return "kept", item, _why("kept")
+    return "mirror-url", None, _("mirror URL written by hand; the mirror's root is not a "
+                                 "channel")
 
 
-def analyse(data: Mapping[str, object], hosts: Iterable[str]) -> list[Change]:
-    """Every legacy pattern in one config file's data, as the changes that repair it."""
-    hosts = set(hosts)
-    changes: list[Change] = []
+def _classify_pkgs(name: str) -> tuple[str, object | None, str]:
+    if name == "free":
+        return "pkgs-free", None, _why("pkgs-free")
+    if name in _DEFAULTS_PKGS:
+        return ("mirror-url", "defaults",
+                _("mirror URL written by hand; conda-tuna routes `defaults` to the mirror"))
+    return "not-mirrored", None, _("the mirrors have no pkgs/{name}, so the URL fails").format(
+        name=name)
+
+
+def _classify_cloud(name: str, mirror: Mirror | None) -> tuple[str, object | None, str]:
+    base = name.split("/", 1)[0]
+    if base.lower() in STALE_CLOUD:
+        return "stale-cloud", name, _("the mirrors dropped this cloud channel (2024); it "
+                                      "404s; the name goes upstream")
+    if "/label/" in f"/{name}/":
+        return ("mirror-url", name, _("mirror URL written by hand; labels are not mirrored, "
+                                      "the name goes upstream to anaconda.org"))
+    if mirror is not None and not mirror.carries_channel(base):
+        return ("not-mirrored", name, _(
+            "{mirror} does not carry {channel}, so the URL fails; the name goes upstream to "
+            "anaconda.org, where the channel lives").format(mirror=mirror.name, channel=base))
+    return "mirror-url", name, _("mirror URL written by hand; conda-tuna routes the name to "
+                                 "the mirror")
+
+
+def _comment(container: object, key: object) -> str | None:
+    """The comment ruamel attached to `key` (a list index or a mapping key), if any."""
+    items = getattr(getattr(container, "ca", None), "items", None)
+    if not isinstance(items, dict) or key not in items:
+        return None
+    tokens = [t for t in items[key] if t is not None]
+    text = " ".join(str(getattr(t, "value", "")).strip() for t in tokens if
+                    not isinstance(t, list))
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip()) or None
+
+
+def _channel_changes(data: Mapping[str, object], hosts: set[str],
+                     coverage: Mapping[str, Mirror] | None) -> list[Change]:
     channels = data.get("channels")
-    if isinstance(channels, list):
-        kept: list[object] = []
-        for index, item in enumerate(channels):
-            verdict = classify_channel(item, hosts)
-            if verdict is None:
-                if item in kept:  # e.g. `defaults` again after a pkgs/main URL became it
-                    changes.append(Change("duplicate", "channels", item, None,
-                                          KINDS["duplicate"], index))
-                else:
-                    kept.append(item)
-                continue
-            kind, new = verdict
-            if new is not None and new in kept:
-                new = None  # already there: drop the duplicate
-            if new is not None:
-                kept.append(new)
-            reason = KINDS[kind] + ("" if new is None or kind != "mirror-url"
-                                   else "; conda-tuna routes the name to the mirror")
-            if kind == "stale-cloud" and new is not None:
-                reason += "; the name goes upstream"
-            changes.append(Change(kind, "channels", item, new, reason, index))
+    if not isinstance(channels, list):
+        return []
+    changes: list[Change] = []
+    kept: list[object] = []
+    for index, item in enumerate(channels):
+        verdict = classify_channel(item, hosts, coverage)
+        if verdict is None or verdict[0] in NOTE_KINDS:
+            if verdict is not None:
+                changes.append(Change(verdict[0], "channels", item, item, verdict[2], index))
+            if item in kept:  # e.g. `defaults` again after a pkgs/main URL became it
+                changes.append(Change("duplicate", "channels", item, None, _why("duplicate"),
+                                      index, _comment(channels, index)))
+            else:
+                kept.append(item)
+            continue
+        kind, new, reason = verdict
+        if new is not None and new in kept:
+            new = None  # already there: drop the duplicate
+        if new is not None:
+            kept.append(new)
+        changes.append(Change(kind, "channels", item, new, reason, index,
+                              _comment(channels, index) if new is None else None))
+    if channels and not kept:
+        changes.append(Change("fallback-channel", "channels", None, FALLBACK_CHANNEL,
+                              _why("fallback-channel")))
+    return changes
+
+
+def analyse(data: Mapping[str, object], hosts: Iterable[str],
+            coverage: Mapping[str, Mirror] | None = None) -> list[Change]:
+    """Every legacy pattern in one config file's data, as the changes that repair it
+    (plus notes, kind "kept", for what is kept on purpose)."""
+    hosts = set(hosts)
+    changes = _channel_changes(data, hosts, coverage)
     defaults = data.get("default_channels")
     if isinstance(defaults, list):
         for index, item in enumerate(defaults):
-            verdict = classify_channel(item, hosts)
-            if verdict is not None:
+            verdict = classify_channel(item, hosts, coverage)
+            if verdict is not None and verdict[0] not in NOTE_KINDS:
                 changes.append(Change(verdict[0], "default_channels", item, None,
-                                      KINDS[verdict[0]] + "; conda-tuna sets `defaults`",
-                                      index))
+                                      _("{reason}; conda-tuna sets `defaults`").format(
+                                          reason=verdict[2]), index,
+                                      _comment(defaults, index)))
     for key in ("custom_channels", "custom_multichannels"):
         mapping = data.get(key)
         if not isinstance(mapping, Mapping):
             continue
         for name, value in mapping.items():
             values = value if isinstance(value, list) else [value]
-            if any(mirror_path(str(v), hosts) for v in values):
+            found = [mirror_path(str(v), hosts) for v in values]
+            if any(f is not None and f[0] != "other" for f in found):
                 kind = "stale-cloud" if str(name).lower() in STALE_CLOUD else "mirror-url"
                 changes.append(Change(kind, f"{key}.{name}", value, None,
-                                      KINDS[kind] + "; conda-tuna's file sets this"))
+                                      _("{reason}; conda-tuna's file sets this").format(
+                                          reason=_why(kind)),
+                                      comment=_comment(mapping, name)))
     alias = data.get("channel_alias")
-    if isinstance(alias, str) and "://" in alias \
-            and urlsplit(alias).netloc.rpartition("@")[2].lower() in hosts:
+    if isinstance(alias, str) and "://" in alias and host_port(alias) in hosts:
         changes.append(Change("channel-alias", "channel_alias", alias, None,
-                              KINDS["channel-alias"]))
+                              _why("channel-alias"), comment=_comment(data, "channel_alias")))
     if data.get("use_only_tar_bz2") is True:
         changes.append(Change("use-only-tar-bz2", "use_only_tar_bz2", True, None,
-                              KINDS["use-only-tar-bz2"]))
+                              _why("use-only-tar-bz2"),
+                              comment=_comment(data, "use_only_tar_bz2")))
     return changes
 
 
-def apply(data: dict, changes: Iterable[Change]) -> None:
-    """Apply `changes` (from :func:`analyse` on this `data`) in place.
+def apply(data: dict, changes: Iterable[Change]) -> list[str]:
+    """Apply `changes` (from :func:`analyse` on this `data`) in place; notes for the user.
 
     Works on ruamel's comment-keeping types: list entries are replaced or deleted at their
-    recorded positions, from the end, so the untouched entries keep their comments.
+    recorded positions, from the end, so the untouched entries keep their comments. A
+    channels list left empty gets conda-forge (the "fallback-channel" change).
     """
-    changes = list(changes)
+    changes = [c for c in changes if c.actionable]
     for change in sorted((c for c in changes if c.index is not None),
                          key=lambda c: -(c.index or 0)):
         items = data.get(change.key)
@@ -186,7 +292,10 @@ def apply(data: dict, changes: Iterable[Change]) -> None:
     for change in changes:
         if change.index is not None:
             continue
-        if "." in change.key:
+        if change.kind == "fallback-channel":
+            if isinstance(data.get("channels"), list) and not data["channels"]:
+                data["channels"].append(change.new)
+        elif "." in change.key:
             key, name = change.key.split(".", 1)
             mapping = data.get(key)
             if isinstance(mapping, dict) and name in mapping:
@@ -195,6 +304,7 @@ def apply(data: dict, changes: Iterable[Change]) -> None:
                     del data[key]
         elif change.key in data:
             del data[change.key]
+    return [c.describe() for c in changes if c.comment or c.kind == "fallback-channel"]
 
 
 def dominant_host(changes: Iterable[Change], hosts: Iterable[str]) -> str | None:
@@ -204,7 +314,7 @@ def dominant_host(changes: Iterable[Change], hosts: Iterable[str]) -> str | None
         values = change.old if isinstance(change.old, list) else [change.old]
         for value in values:
             if isinstance(value, str) and mirror_path(value, hosts) is not None:
-                host = urlsplit(value).netloc.rpartition("@")[2].lower()
+                host = host_port(value)
                 counts[host] = counts.get(host, 0) + 1
     return max(counts, key=lambda h: counts[h]) if counts else None
 

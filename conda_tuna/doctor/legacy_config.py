@@ -22,6 +22,11 @@ from .marks import OK_MARK, X_MARK
 def doctor_check(prefix: str, verbose: bool) -> None:
     """`conda doctor`: report each hand-written mirror setting, with the file it is in."""
     found = scan()
+    notes = [(p, c) for p, cs in found for c in cs if not c.actionable]
+    found = [(p, [c for c in cs if c.actionable]) for p, cs in found]
+    found = [(p, cs) for p, cs in found if cs]
+    for path, change in notes:
+        print(f"    {path}: [{change.kind}] {change.describe()}")
     if not found:
         print(f"{OK_MARK} No hand-written mirror settings in your conda config files.\n")
         return
@@ -34,7 +39,7 @@ def doctor_check(prefix: str, verbose: bool) -> None:
 
 def doctor_fix(prefix: str, args, confirm) -> int:
     """`conda doctor --fix`: enable conda-tuna if needed, then migrate, after confirmation."""
-    found = scan()
+    found = [(p, cs) for p, cs in scan() if any(c.actionable for c in cs)]
     if not found:
         print("No hand-written mirror settings found.")
         return 0

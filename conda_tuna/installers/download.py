@@ -10,7 +10,10 @@ because an installer download is one plain GET. What it guarantees:
   changed on the mirror in between is fetched whole instead of spliced);
 * a checksum mismatch deletes the partial file: bytes that failed verification are
   never kept, so the next attempt cannot resume from them;
-* every request carries a User-Agent (TUNA answers 403 to requests without one).
+* every request carries a User-Agent (TUNA answers 403 to requests without one);
+* `<name>.part`, its `.part.json` sidecar and the final name are never followed if they
+  are symlinks (O_NOFOLLOW, O_EXCL; a partial file is resumed only if it is ours);
+* where the publisher always ships a checksum (Miniforge), a missing one is an error.
 
 It never runs what it downloads.
 """
@@ -23,6 +26,7 @@ import json
 import os
 import re
 import socket
+import stat
 import sys
 import time
 import urllib.error
@@ -32,6 +36,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.urls import is_loopback_host
+from ..i18n import _
 from ..mirrors.health import ProbeConfig, build_opener
 
 # architecture: pure
@@ -75,8 +81,7 @@ def _opener(url: str, config: ProbeConfig | None = None) -> urllib.request.Opene
     conda side), conda's TLS and proxy settings apply. urllib never reads ~/.netrc: these
     requests carry no credentials.
     """
-    host = (urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "::1") or host.startswith("127."):
+    if is_loopback_host(urlsplit(url).hostname or ""):
         return urllib.request.build_opener(urllib.request.ProxyHandler({}))
     if config is not None:
         return build_opener(config, url)
@@ -101,6 +106,18 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
     return TunaError(f"Downloading {url} failed: HTTP {exc.code} {exc.reason}.",
                      hint="The mirror may be syncing or down; try again later or use "
                      "another mirror (`conda tuna mirrors --probe`).")
+
+
+def _must_exist(url: str, timeout: float, config: ProbeConfig | None = None) -> None:
+    """TunaError (as for a download) when `url` is not on the mirror; one byte is asked."""
+    try:
+        with _request(url, {"Range": "bytes=0-0"}, timeout, config) as resp:
+            resp.read(1)
+    except urllib.error.HTTPError as exc:
+        raise _http_error(url, exc) from exc
+    except (urllib.error.URLError, *_TRANSIENT) as exc:
+        raise TunaError(_("Could not reach {url}: {error}").format(url=url, error=exc),
+                        hint=_("Check the network or try another mirror.")) from exc
 
 
 def fetch_published_sha256(checksum_url: str, timeout: float = 30,
@@ -161,32 +178,104 @@ class _Progress:
 
 
 # --------------------------------------------------------------------------- partial files
+# `<name>.part` and its sidecar `<name>.part.json` live in a directory the user chose,
+# perhaps shared (/tmp): a symlink planted at one of those names would make conda-tuna
+# write, append to or read someone else's file (as root, any file). They are therefore
+# opened with O_NOFOLLOW, created with O_EXCL, and a partial file is resumed only when it
+# is a regular file owned by this user.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 def _meta_path(part: Path) -> Path:
     return part.with_name(part.name + ".json")
 
 
+def _refuse_link(path: Path) -> None:
+    """TunaError when `path` is a symlink or not a regular file (never followed)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+        raise TunaError(
+            _("{path} is a symbolic link or not a regular file; conda-tuna does not write "
+              "through it.").format(path=path),
+            hint=_("Someone may have planted it there. Remove it (or download into a "
+                   "directory only you can write to) and run the command again."))
+
+
+def _open_part(part: Path, resume: bool):
+    """The partial file for writing: created exclusively, or (resume) an existing regular
+    file of ours opened for appending; never through a symlink."""
+    if not resume:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        return os.fdopen(fd, "wb")
+    fd = os.open(part, os.O_WRONLY | os.O_APPEND | _NOFOLLOW)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or (hasattr(os, "geteuid")
+                                          and info.st_uid != os.geteuid()):
+        os.close(fd)
+        raise TunaError(_("{part} is not a partial download of yours; conda-tuna does not "
+                          "resume it.").format(part=part),
+                        hint=_("Remove it and run the command again."))
+    return os.fdopen(fd, "ab")
+
+
+def _ours(path: Path) -> bool:
+    """True when `path` (not followed) belongs to this user (always true on Windows)."""
+    return not hasattr(os, "geteuid") or os.lstat(path).st_uid == os.geteuid()
+
+
+def _read_no_follow(path: Path, limit: int = 65536) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit)
+
+
 def _load_validator(part: Path, url: str) -> str | None:
     """The ETag/Last-Modified the partial file was fetched under, if it is for `url`."""
+    data = _read_no_follow(_meta_path(part))
     try:
-        meta = json.loads(_meta_path(part).read_text())
-    except (OSError, ValueError):
+        meta = json.loads(data.decode("utf-8")) if data else None
+    except ValueError:
         return None
-    return meta.get("validator") if meta.get("url") == url else None
+    if not isinstance(meta, dict) or meta.get("url") != url:
+        return None
+    validator = meta.get("validator")
+    return validator if isinstance(validator, str) else None
 
 
 def _save_validator(part: Path, url: str, headers) -> None:
     validator = headers.get("ETag") or headers.get("Last-Modified")
-    _meta_path(part).write_text(json.dumps({"url": url, "validator": validator}))
+    meta = _meta_path(part)
+    _refuse_link(meta)
+    meta.unlink(missing_ok=True)
+    fd = os.open(meta, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"url": url, "validator": validator}))
 
 
 def discard_partial(part: Path) -> None:
     for path in (part, _meta_path(part)):
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # a planted link is removed, never followed
+
+
+def _size(path: Path) -> int:
+    """Size of a regular file (0 when absent); a symlink is refused, not measured."""
+    _refuse_link(path)
+    try:
+        return os.lstat(path).st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _sha256_of(path: Path) -> hashlib._Hash:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    with os.fdopen(fd, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             digest.update(block)
     return digest
@@ -201,7 +290,11 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool,
     kept prefix is hashed first), so verification needs no second pass over the file.
     Raises a _TRANSIENT error when the connection breaks (the partial file stays).
     """
-    offset = part.stat().st_size if part.exists() else 0
+    offset = _size(part)
+    if offset and not _ours(part):
+        raise TunaError(_("{part} is not a partial download of yours; conda-tuna neither "
+                          "resumes nor deletes it.").format(part=part),
+                        hint=_("Remove it yourself, or download into another directory."))
     validator = _load_validator(part, url) if offset else None
     if offset and validator is None:  # bytes of unknown origin: start again
         discard_partial(part)
@@ -222,13 +315,14 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool,
             raise TunaError(f"{url}: the mirror answered a resume with the wrong range "
                             f"({resp.headers.get('Content-Range')!r}).")
         if not offset:
+            discard_partial(part)  # a fresh start: nothing of an earlier file is kept
             _save_validator(part, url, resp.headers)
         digest = _sha256_of(part) if offset else hashlib.sha256()
         length = resp.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
         bar = _Progress(part.name[: -len(".part")], total, offset, progress)
         try:
-            with part.open("ab" if offset else "wb") as out:
+            with _open_part(part, resume=bool(offset)) as out:
                 while True:
                     block = resp.read(CHUNK)
                     if not block:
@@ -240,19 +334,21 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool,
                 os.fsync(out.fileno())
         finally:
             bar.close()
-        if total is not None and part.stat().st_size < total:
-            raise http.client.IncompleteRead(b"", total - part.stat().st_size)
+        if total is not None and _size(part) < total:
+            raise http.client.IncompleteRead(b"", total - _size(part))
     return offset, digest.hexdigest()
 
 
 def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
              expected_sha256: str | None = None, checksum_url: str | None = None,
              progress: bool = False, retries: int = 2, timeout: float = 60,
-             checksum_note: str = "", config: ProbeConfig | None = None) -> DownloadResult:
+             checksum_note: str = "", require_checksum: bool = False,
+             config: ProbeConfig | None = None) -> DownloadResult:
     """Download `url` into `dest_dir`, resuming and verifying; see the module docstring.
 
     `expected_sha256` wins over `checksum_url` (a `.sha256` sidecar, fetched first; a 404
-    there means "not published", and the result says the file is NOT verified).
+    there means "not published", and the result says the file is NOT verified, unless
+    `require_checksum`: then nothing is downloaded and the error says why).
     `retries` more attempts, each resuming, follow a broken connection.
     """
     dest = Path(dest_dir)
@@ -262,10 +358,19 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     expected = (expected_sha256 or "").lower() or (
         fetch_published_sha256(checksum_url, timeout, config) if checksum_url else None)
     source = "given" if expected_sha256 else (checksum_url if expected else None)
+    if expected is None and require_checksum:
+        _must_exist(url, timeout, config)  # no installer at all is the better error: HTTP 404
+        raise TunaError(
+            _("The mirror publishes no checksum for {name} ({checksum_url} is missing), "
+              "though the publisher ships one; nothing was downloaded.").format(
+                  name=name, checksum_url=checksum_url),
+            hint=_("The mirror may be mid-sync: try again later, or another mirror "
+                   "(`conda tuna mirrors --probe`)."))
+    _refuse_link(final)
 
-    if expected and final.is_file() and _sha256_of(final).hexdigest() == expected:
-        return DownloadResult(str(final), url, final.stat().st_size, expected, True, source,
-                              0, True, "already downloaded and verified; nothing fetched")
+    if expected and final.exists() and _sha256_of(final).hexdigest() == expected:
+        return DownloadResult(str(final), url, os.lstat(final).st_size, expected, True,
+                              source, 0, True, "already downloaded and verified; nothing fetched")
 
     resumed_from, error, digest = 0, None, ""
     for attempt in range(retries + 1):
@@ -283,7 +388,7 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
         except _TRANSIENT as exc:
             error = exc
     if error is not None:
-        size = part.stat().st_size if part.exists() else 0
+        size = _size(part)
         raise TunaError(f"The download of {url} was interrupted after {size} bytes ({error!r}).",
                         hint="Run the same command again: it resumes where it stopped.")
 
@@ -294,7 +399,7 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
             f"{digest}. The file was deleted.",
             hint="The mirror may be mid-sync (installer and .sha256 from different releases); "
             "try again later or use another mirror.")
-    size = part.stat().st_size
+    size = _size(part)
     os.replace(part, final)
     _meta_path(part).unlink(missing_ok=True)
     if expected:

@@ -8,9 +8,19 @@ settings.
 
 from __future__ import annotations
 
+import re
+import sys
+
 from conda.base.context import context
 
 from ..base.errors import TunaError
+from ..base.settings import (
+    PROBE_TIMEOUT,
+    SYNC_MAX_AGE_HOURS,
+    NumberSetting,
+    invalid,
+    parse_number,
+)
 from ..i18n import _
 from . import health as mirror_health
 from . import sync as sync_status
@@ -42,16 +52,34 @@ def _plugin_setting(name: str, default: object = None) -> object:
     return getattr(context.plugins, name, default)
 
 
-def _number(value: object, default: float, low: float = 0.05) -> float:
+_WARNED: set[str] = set()
+
+
+def _number(setting: NumberSetting) -> float:
+    """A numeric plugins.* setting through base/settings.py: clamped with a one-time
+    warning when out of range; a CondaTunaError naming the setting when not a number
+    (also when conda itself refuses the value as it reads it)."""
+    from conda.exceptions import CondaError
+
+    from ..base.exceptions import CondaTunaError
+
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
-    return number if number >= low else default
+        raw = _plugin_setting(setting.name)
+        value, warning = parse_number(setting, raw)
+    except TunaError as exc:
+        raise CondaTunaError(str(exc)) from exc
+    except CondaError as exc:  # conda's own validation (e.g. "abc" for a float setting)
+        found = re.search(r"= (.*?) declared in", str(exc))
+        value = found.group(1).strip("'\"") if found else "?"
+        raise CondaTunaError(str(invalid(setting, value))) from exc
+    if warning and setting.name not in _WARNED:
+        _WARNED.add(setting.name)
+        print(warning, file=sys.stderr)
+    return value
 
 
 def probe_timeout() -> float:
-    return _number(_plugin_setting("tuna_probe_timeout"), 3.0)
+    return _number(PROBE_TIMEOUT)
 
 
 def liveness_budget() -> float:
@@ -60,7 +88,7 @@ def liveness_budget() -> float:
 
 
 def max_age_hours() -> float:
-    return _number(_plugin_setting("tuna_sync_max_age_hours"), 24.0)
+    return _number(SYNC_MAX_AGE_HOURS)
 
 
 def failover_enabled() -> bool:

@@ -10,14 +10,13 @@ Pure Python, no conda import: it is used by the plugin at start-up and by unit t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
-from ..i18n import _
+from ..base.urls import check_mirror_url, host_port, is_loopback_host
+from ..base.urls import normalize_root as _normalize_root
 
 # architecture: pure
 
@@ -107,12 +106,12 @@ class Mirror(NamedTuple):
 
     @property
     def anaconda_url(self) -> str:
-        """Base of the Anaconda part; custom_channels for pkgs/* point here."""
+        """Base of the Anaconda part (pkgs/* live below it)."""
         return f"{self.root}/anaconda"
 
     @property
     def cloud_url(self) -> str:
-        """Base of the mirrored anaconda.org channels; custom_channels point here."""
+        """Base of the mirrored anaconda.org channels."""
         return f"{self.root}/anaconda/cloud"
 
     @property
@@ -126,7 +125,7 @@ class Mirror(NamedTuple):
     @property
     def host(self) -> str:
         """host[:port] of the root, the unit requests are compared by."""
-        return urlsplit(self.root).netloc.rpartition("@")[2].lower()
+        return host_port(self.root)
 
     def pkgs_url(self, channel: str) -> str:
         return f"{self.root}/anaconda/pkgs/{channel}"
@@ -262,10 +261,6 @@ MIRRORS: Mapping[str, Mirror] = MappingProxyType(
 
 DEFAULT_MIRROR = "tuna"
 
-#: Hosts where plain http:// is acceptable without an explicit opt-in.
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-
-
 def get_mirror(name: str) -> Mirror:
     """The catalog entry called `name` (case-insensitive); TunaError lists the known ones."""
     mirror = MIRRORS.get(name.strip().lower())
@@ -278,24 +273,23 @@ def get_mirror(name: str) -> Mirror:
 
 
 def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost: where http:// cannot be intercepted."""
-    host = host.strip("[]").lower()
-    return host in LOOPBACK_HOSTS or host == "::1" or host.startswith("127.")
+    """True for 127.0.0.0/8, ::1 and localhost: where http:// cannot be intercepted.
+
+    Decided on the parsed address (``base/urls.py``), never by string prefix.
+    """
+    return is_loopback_host(host)
 
 
-def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom") -> Mirror:
+def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom",
+                  what: str = "--url") -> Mirror:
     """A mirror at a user-given root URL with TUNA's layout below it.
 
     http:// is accepted for loopback hosts (test servers, an ssh tunnel); elsewhere only with
-    `allow_http`, because a plain-http mirror can be tampered with on the way.
+    `allow_http`, because a plain-http mirror can be tampered with on the way. `what` names
+    where the URL came from in error messages (an option, a setting, a file).
     """
-    root = normalize_root(url)
-    parts = urlsplit(root)
-    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname or ""):
-        raise TunaError(
-            f"{root} is plain http:// on a non-loopback host; packages could be altered in "
-            "transit. Use https://, or pass --allow-http if you trust this network."
-        )
+    check_mirror_url(url, allow_http=allow_http, what=what)
+    root = normalize_root(url, what=what)
     known = next((m for m in MIRRORS.values() if m.root == root), None)
     if known is not None:
         return known
@@ -303,48 +297,24 @@ def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom") -
                    status_path=_STATUS, sister=None, notes="user-given root, TUNA layout assumed")
 
 
-#: an anaconda.org token in a URL path (``/t/<token>/``)
-_TOKEN_PATH = re.compile(r"/t/[^/]+(?=/|$)")
-
-
-def normalize_root(url: str) -> str:
+def normalize_root(url: str, *, what: str | None = None) -> str:
     """Validate a mirror root URL and strip trailing slashes and a pasted /anaconda suffix."""
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TunaError(
-            f"Malformed mirror URL {url!r}: give the mirror root, e.g. "
-            "https://mirrors.tuna.tsinghua.edu.cn"
-        )
-    if (parts.username or parts.password or parts.query or parts.fragment
-            or "@" in parts.netloc or _TOKEN_PATH.search(parts.path)):
-        # the URL is not repeated: it may hold a password or token
-        raise TunaError(_(
-            "A mirror URL must not carry credentials (user:password@ or /t/<token>/), a "
-            "query or a fragment: conda-tuna never sends credentials to a mirror. Give the "
-            "mirror's plain root, e.g. https://mirrors.tuna.tsinghua.edu.cn"
-        ))
-    path = parts.path.rstrip("/")
-    for suffix in ("/anaconda/cloud", "/anaconda/pkgs", "/anaconda"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-            break
-    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+    return _normalize_root(url, what=what)
 
 
 def resolve_mirror(name: str | None = None, url: str | None = None,
                    *, allow_http: bool = False) -> Mirror:
     """The mirror named by `--mirror NAME` or `--url URL` (default: TUNA)."""
-    if name and url:
+    if name is not None and url is not None:
         raise TunaError("Give either --mirror NAME or --url URL, not both.")
-    if url:
+    if url is not None:  # --url '' is an error, never "the default mirror"
         return custom_mirror(url, allow_http=allow_http)
-    return get_mirror(name or DEFAULT_MIRROR)
+    return get_mirror(DEFAULT_MIRROR if name is None else name)
 
 
-def mirror_for_root(root: str) -> Mirror:
+def mirror_for_root(root: str, *, what: str = "plugins.tuna_mirror_url") -> Mirror:
     """The catalog entry whose root is `root`, else a custom mirror for it (no http check)."""
-    return custom_mirror(root, allow_http=True)
+    return custom_mirror(root, allow_http=True, what=what)
 
 
 def mirrors_carrying(subdir: str) -> list[Mirror]:

@@ -44,12 +44,15 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.urls import parse_mirror_url, redact
+from ..i18n import N_, _
 from .catalog import MIRRORS, UPSTREAMS, Mirror, Upstream, custom_mirror, normalize_root
 
 # architecture: pure
 
 OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
 UPSTREAMS_OVERRIDE_ENV = "CONDA_TUNA_UPSTREAMS_OVERRIDE"
+FALLBACK_WHAT = N_("An entry of plugins.tuna_fallback_mirrors")
 UPSTREAM = "upstream"
 
 # probe states
@@ -301,10 +304,11 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
     for name, root in data.items():
         key = name.strip().lower()
         base = MIRRORS.get(key)
+        what = _("The {variable} entry {name}").format(variable=OVERRIDE_ENV, name=repr(name))
         if base is not None:
-            mirrors[key] = base._replace(root=normalize_root(root))
+            mirrors[key] = base._replace(root=normalize_root(root, what=what))
         else:
-            mirrors[key] = custom_mirror(root, allow_http=True, name=key)
+            mirrors[key] = custom_mirror(root, allow_http=True, name=key, what=what)
     return mirrors
 
 
@@ -330,7 +334,11 @@ def known_upstreams(env: Mapping[str, str] | None = None) -> tuple[Upstream, ...
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise TunaError(f"{UPSTREAMS_OVERRIDE_ENV}={path} must hold a JSON object "
                         "{upstream root: stand-in root}.")
-    swap = {k.rstrip("/"): v.rstrip("/") for k, v in data.items()}
+    swap = {}
+    for key, value in data.items():
+        what = _("The {variable} entry {name}").format(variable=UPSTREAMS_OVERRIDE_ENV,
+                                                       name=repr(key))
+        swap[key.rstrip("/")] = parse_mirror_url(value, what=what).url
     return tuple(u._replace(root=swap.get(u.root, u.root)) for u in UPSTREAMS)
 
 
@@ -340,13 +348,14 @@ def known_mirrors(env: Mapping[str, str] | None = None) -> dict[str, Mirror]:
     return override if override is not None else dict(MIRRORS)
 
 
-def find_mirror(root: str, mirrors: Mapping[str, Mirror]) -> Mirror:
+def find_mirror(root: str, mirrors: Mapping[str, Mirror],
+                what: str = "plugins.tuna_mirror_url") -> Mirror:
     """The mirror (from `mirrors`, else a custom one) whose root is `root`."""
-    norm = normalize_root(root)
+    norm = normalize_root(root, what=what)
     for mirror in mirrors.values():
         if mirror.root == norm:
             return mirror
-    return custom_mirror(norm, allow_http=True)
+    return custom_mirror(norm, allow_http=True, what=what)
 
 
 def fallback_chain(active: Mirror, configured: Iterable[str],
@@ -367,15 +376,18 @@ def fallback_chain(active: Mirror, configured: Iterable[str],
             candidate: Mirror | None = None
         elif "://" in entry:
             try:
-                candidate = find_mirror(entry, mirrors)
-                custom_mirror(candidate.root)  # the http:// rule applies to fallbacks too
+                candidate = find_mirror(entry, mirrors, what=_(FALLBACK_WHAT))
+                # the http:// rule applies to fallbacks too
+                custom_mirror(candidate.root, what=_(FALLBACK_WHAT))
             except TunaError as exc:
-                notes.append(f"fallback {entry!r} skipped: {exc.message}")
+                notes.append(_("fallback {entry} skipped: {reason}").format(
+                    entry=repr(redact(entry)), reason=exc.message))
                 continue
         else:
             candidate = mirrors.get(entry.lower())
             if candidate is None:
-                notes.append(f"fallback {entry!r} skipped: not a known mirror")
+                notes.append(_("fallback {entry} skipped: not a known mirror").format(
+                    entry=repr(redact(entry))))
                 continue
         if candidate is not None and candidate.root == active.root:
             continue

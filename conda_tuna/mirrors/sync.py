@@ -15,9 +15,12 @@ Pure Python, no conda and no network: the caller fetches the JSON (see ``mirrors
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
+
+from ..i18n import _
 
 # architecture: pure
 
@@ -26,6 +29,10 @@ JOBS = ("anaconda", "pypi")
 STATUSES = frozenset({"none", "failed", "success", "syncing", "pre-syncing", "paused",
                       "disabled"})
 UNKNOWN = "unknown"
+#: 9999-12-31T23:59:59Z: later timestamps are not dates (time.gmtime would fail)
+MAX_TIMESTAMP = 253402300799
+#: a sync up to a day "in the future" is clock skew, not a broken file
+FUTURE_SLACK = 86400
 
 
 class JobReport(NamedTuple):
@@ -46,14 +53,37 @@ class JobReport(NamedTuple):
 
 
 def _as_int(value: object) -> int | None:
-    """tunasync writes integers; tolerate strings and floats, reject anything else."""
+    """A Unix timestamp from tunasync (integers; strings and floats tolerated), or None.
+
+    None for anything else, and for values no clock can show (non-finite, negative, after
+    the year 9999): a mirror's broken status file must never crash `conda tuna status`.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    number: int | None = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value):
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 0 <= number <= MAX_TIMESTAMP:
+        return None
+    return number
+
+
+def _display(value: object, limit: int = 40) -> str | None:
+    """A mirror-provided string safe to print: printable characters only, bounded length."""
+    if not isinstance(value, str):
+        return None
+    text = "".join(c for c in value if c.isprintable())[:limit].strip()
+    return text or None
+
+
+def is_tunasync(data: object) -> bool:
+    """True when `data` has tunasync's shape (a list of jobs, or a wrapper around one)."""
+    return bool(parse_jobs(data)) or data == [] or (
+        isinstance(data, Mapping) and isinstance(data.get("jobs"), list))
 
 
 def parse_jobs(data: object) -> dict[str, Mapping[str, object]]:
@@ -95,7 +125,7 @@ def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
     """Judge one job: age of the last successful sync, failed last run, too old."""
     if job is None:
         return JobReport(name, warnings=(f"the mirror publishes no {name!r} sync job",))
-    raw_status = str(job.get("status") or UNKNOWN).lower()
+    raw_status = str(job.get("status") or UNKNOWN).lower()[:20]
     status = raw_status if raw_status in STATUSES else UNKNOWN
     updated = _as_int(job.get("last_update_ts"))
     ended = _as_int(job.get("last_ended_ts"))
@@ -105,6 +135,9 @@ def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
     age = max(0.0, (now - updated) / 3600.0)
     failed = status == "failed" or (ended is not None and ended != updated)
     warnings: list[str] = []
+    if updated > now + FUTURE_SLACK:
+        warnings.append(_("the mirror reports a sync time in the future; its clock or its "
+                          "status file is wrong"))
     if failed:
         warnings.append("the last sync failed; the mirror may be stale")
     if age > max_age_hours:
@@ -112,8 +145,8 @@ def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
                         f"{max_age_hours:g} h)")
     if status in ("paused", "disabled"):
         warnings.append(f"syncing is {status} on the mirror")
-    last = job.get("last_update")
-    return JobReport(name, status, str(last) if last else _format_ts(updated), updated,
+    last = _display(job.get("last_update"))
+    return JobReport(name, status, last or _format_ts(updated), updated,
                      round(age, 2), failed, tuple(warnings))
 
 
@@ -125,6 +158,9 @@ def report(data: object, *, now: float | None = None, max_age_hours: float = 24.
            jobs: Iterable[str] = JOBS) -> dict[str, object]:
     """The `sync` section of `conda tuna status`: one entry per job, plus all warnings."""
     now = time.time() if now is None else now
+    if not is_tunasync(data):
+        return unknown(_("the mirror's sync status is not in tunasync's format (expected a "
+                         "list of jobs)"), jobs=jobs)
     parsed = parse_jobs(data)
     reports = [job_report(parsed.get(name), name, now=now, max_age_hours=max_age_hours)
                for name in jobs]

@@ -22,14 +22,17 @@ from conda.base.context import context
 
 from ..base.context import env_prefix
 from ..base.errors import TunaError
+from ..i18n import _
 from . import PIP_GUARDED_COMMANDS
 
 if TYPE_CHECKING:
+    from ..base.journal import Change, Journal
     from ..mirrors.catalog import Mirror
 
 #: commands after which the environment should carry the marker under strict
 MARKED = frozenset({"create", "install", "update", "env_create", "env_update", "remove"})
 POLICY_ENV = "CONDA_PLUGINS_TUNA_PIP_POLICY"
+PIP_FEATURE = "pip"  # the change journal's name for pip's config file
 
 
 def _policy() -> str:
@@ -146,7 +149,9 @@ def known_prefixes() -> list[str]:
 
     prefixes = set(list_all_known_prefixes())
     try:
-        with open(get_user_environments_txt_file(), encoding="utf-8") as handle:
+        # surrogateescape: a path with bytes that are not UTF-8 is still that path (POSIX)
+        with open(get_user_environments_txt_file(), encoding="utf-8",
+                  errors="surrogateescape") as handle:
             prefixes.update(line.strip() for line in handle if line.strip())
     except OSError:
         pass
@@ -187,20 +192,51 @@ def path_for_scope(scope: str) -> Path:
     raise TunaError(f"Unknown scope {scope!r}.")
 
 
-def enable_pip(mirror: Mirror, scope: str = "user") -> dict[str, object]:
-    """Point pip (at `scope`) at the mirror's PyPI index; the result goes into --json."""
-    from .pipconf import apply
+def _pip_prefixes(scope: str) -> list[Path]:
+    """The environments whose pip reads the config file conda-tuna edits at `scope`."""
+    if scope == "env":
+        return [path_for_scope("env").parent]
+    active = env_prefix()
+    return [Path(context.root_prefix), *([active] if active is not None else [])]
+
+
+def pip_change(mirror: Mirror, scope: str, journal: Journal) -> tuple[Change, dict[str, object]]:
+    """The journal change that points pip (at `scope`) at the mirror's PyPI index.
+
+    Refuses, before anything is written, when the change would not change the index pip
+    uses ($PIP_INDEX_URL, an [install] index-url, a file pip reads later): silently writing
+    a setting that has no effect would leave the user believing pip uses the mirror.
+    """
+    from ..base.journal import Change, read_bytes, real_path
+    from .pipconf import blockers, edit, read_legacy_state, restore_legacy
 
     url = mirror.pypi_url
     if not url:
-        raise TunaError(f"The {mirror.name} mirror has no PyPI index in conda-tuna's catalog; "
-                        "pip was left unchanged.")
-    return {**apply(path_for_scope(scope), url, _trusted_host(url)), "scope": scope}
+        raise TunaError(_("The {mirror} mirror has no PyPI index in conda-tuna's catalog; pip "
+                          "was left unchanged.").format(mirror=mirror.name))
+    path = path_for_scope(scope)
+    legacy = read_legacy_state(path) is not None
+    ours = legacy or journal.entry(path) is not None
+    new = edit(read_bytes(real_path(path)), url, _trusted_host(url), ours=ours)
+    found = blockers(path, new, _pip_prefixes(scope))
+    if found:
+        reasons = "\n".join(f"  - {reason}" for reason in found)
+        raise TunaError(
+            _("`conda tuna enable --pip` would not change the index pip uses, so nothing was "
+              "written:\n{reasons}").format(reasons=reasons),
+            hint=_("Remove those settings (or unset the variables) and run the command again, "
+                   "or leave pip as it is: run `conda tuna enable` without --pip."))
+    if legacy:  # conda-tuna 0.1's edit is undone first; the journal records the original
+        restore_legacy(path)
+        new = edit(read_bytes(real_path(path)), url, _trusted_host(url),
+                   ours=journal.entry(path) is not None)
+    change = Change(path, new, feature=PIP_FEATURE, strip="pipconf")
+    return change, {"file": str(path), "index_url": url, "scope": scope}
 
 
-def disable_pip(scope: str | None = None, *, dry_run: bool = False) -> list[dict[str, object]]:
-    """Restore every pip config conda-tuna changed (at `scope`, or at every scope)."""
-    from .pipconf import restore
+def legacy_pip_restore(scope: str | None, *, dry_run: bool = False) -> list[dict[str, object]]:
+    """Undo what conda-tuna 0.1 did to pip's config (its own state file, no journal)."""
+    from .pipconf import restore_legacy
 
     results = []
     seen: set[Path] = set()
@@ -212,7 +248,7 @@ def disable_pip(scope: str | None = None, *, dry_run: bool = False) -> list[dict
         if path in seen:
             continue
         seen.add(path)
-        result = restore(path, dry_run=dry_run)
+        result = restore_legacy(path, dry_run=dry_run)
         if result is not None:
             results.append({**result, "scope": each})
     return results

@@ -18,7 +18,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from ..base.files import atomic_write
+from ..base.files import atomic_write, owner_for_new, stale_temp_files
 
 # architecture: pure
 
@@ -76,8 +76,11 @@ def ensure(prefix: Path) -> list[Path]:
         path = directory / FILE_NAME
         if directory.is_symlink() or path.exists() or path.is_symlink():
             continue  # never write through a link into another installation's stdlib
-        try:
-            atomic_write(path, TEXT)
+        for stale in stale_temp_files(path):  # left by a killed earlier write
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        try:  # as root in a user's environment, the marker is the user's (base/files.py)
+            atomic_write(path, TEXT, owner=owner_for_new(path))
         except OSError:
             continue  # a read-only installation: nothing we may change
         written.append(path)

@@ -43,6 +43,7 @@ from conda.exceptions import CondaError
 from conda.gateways.connection.session import CondaHttpAuth
 from conda.plugins.types import ChannelAuthBase
 
+from ..base.urls import redact
 from ..i18n import _
 from ..mirrors import adapter as mirror_adapter
 from ..mirrors import health as mirror_health
@@ -75,7 +76,6 @@ from .urls import (
     effective_entry,
     handler_of,
     plan,
-    redact,
     request_carries_credentials,
     site_of,
     strip_headers,

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from ..base.urls import redact
 from ..i18n import _
 from ..mirrors.catalog import Mirror, Upstream
 from .chain import Failure
-from .urls import AUTH_NAME, Candidate, Skip, not_carried, plan, redact, understand
+from .urls import AUTH_NAME, Candidate, Skip, not_carried, plan, understand
 
 # architecture: pure
 

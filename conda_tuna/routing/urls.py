@@ -26,8 +26,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from ..base.urls import has_credentials, host_port
 from ..i18n import _
 from ..mirrors.catalog import NOT_MIRRORED, PKGS, PKGS_CHANNELS, Mirror, Upstream
 
@@ -43,7 +44,6 @@ MUST_EXIST = "must-exist"
 #: and shards, notices.json, terms.json, ...): a 404 is the answer and goes to conda as is.
 OPTIONAL = "optional"
 
-_TOKEN_RE = re.compile(r"/t/([^/]+)(?=/|$)")
 _SUBDIR_RE = re.compile(r"^(noarch|[a-z0-9]+-[a-z0-9_]+)$")
 _PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 
@@ -63,38 +63,18 @@ UPSTREAM_FIRST = frozenset({"terms.json"})
 
 
 # --------------------------------------------------------------------------- credentials
-def has_credentials(url: str) -> bool:
-    """True when a URL carries user:password@ (or just user@) or an anaconda.org token."""
-    if "://" not in url:
-        return False
-    parts = urlsplit(url)
-    return bool("@" in parts.netloc or _TOKEN_RE.search(parts.path))
-
-
-def redact(url: str) -> str:
-    """The URL with token and password replaced, safe to print and to log."""
-    if "://" not in url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _sep, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"***@{hostport}"
-    path = _TOKEN_RE.sub("/t/<TOKEN>", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
-
-
+# A URL's credentials are found (``has_credentials``) and hidden (``redact``) by base/urls,
+# the one rule every part of conda-tuna uses.
 def request_carries_credentials(host: str, path: str) -> bool:
     """True when a request's netloc has userinfo or its path has an anaconda.org token."""
-    return "@" in host or bool(_TOKEN_RE.search(path))
+    return "@" in host or has_credentials(f"https://example.invalid{path}")
 
 
 def site_of(url: str) -> str:
     """scheme://host[:port] of a URL, without userinfo, lower case: what failures and
     liveness are remembered by for upstream hosts."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    scheme = url.partition("://")[0].lower()
+    return f"{scheme}://{host_port(url)}"
 
 
 # --------------------------------------------------------------------------- understanding
@@ -131,7 +111,7 @@ class Skip(NamedTuple):
 def _root_of(url: str, upstreams: Iterable[Upstream]) -> tuple[Upstream, list[str]] | None:
     """The upstream whose root `url` is below, and the path segments after that root."""
     parts = urlsplit(url)
-    base = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    base = site_of(url)
     segments = [s for s in parts.path.split("/") if s]
     found: list[tuple[Upstream, list[str]]] = []
     for upstream in upstreams:

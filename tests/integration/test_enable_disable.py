@@ -181,8 +181,16 @@ def test_dry_run_writes_nothing(sandbox, mirror):
     ("args", "message"),
     [
         (["--mirror", "nosuch"], "Known mirrors: tuna, bfsu"),
-        (["--url", "not a url"], "Malformed mirror URL"),
+        (["--url", "not-a-url"], "must start with https://"),
+        (["--url", "not a url"], "no URL may hold"),
         (["--url", "http://mirror.example.org"], "plain http://"),
+        # issue 11: every --url goes through conda_tuna/base/urls.py
+        (["--url", ""], "--url is empty"),
+        (["--url", "http://127.evil.example"], "plain http://"),
+        (["--url", "http://127.0.0.1:abc"], "port 'abc' is not a number"),
+        (["--url", "http://[::1"], "no closing bracket"),
+        (["--url", "https://me:hunter2@m.example"], "user name or password"),
+        (["--url", "http://127.0.0.1:8000/\u2028"], "no URL may hold"),
     ],
 )
 def test_bad_input_is_a_conda_error_and_writes_nothing(sandbox, args, message):
@@ -190,6 +198,7 @@ def test_bad_input_is_a_conda_error_and_writes_nothing(sandbox, args, message):
     result = sandbox.run("tuna", "enable", "-y", *args)
     assert result.returncode == 1
     assert message in result.output and "Traceback" not in result.output
+    assert "hunter2" not in result.output
     assert snapshot(sandbox.home) == before
     as_json = sandbox.run("tuna", "enable", "-y", "--json", *args)
     assert as_json.returncode == 1 and message in as_json.json()["message"]

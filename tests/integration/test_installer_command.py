@@ -175,3 +175,32 @@ def test_unwritable_download_directory_is_a_clear_error(active, tmp_path):
                      "--download", str(tmp_path / "a-file" / "dl"))
     assert out.returncode == 1
     assert "Could not write the installer into" in out.output and "Traceback" not in out.output
+
+
+def test_miniforge_without_its_published_checksum_fails_and_downloads_nothing(
+        active, server, tmp_path):
+    """issue 11: Miniforge always publishes a .sha256; a mirror without it is an error."""
+    name = "Miniforge3-MacOSX-arm64.sh"
+    sidecar = server.root / MINIFORGE / (name + ".sha256")
+    good = sidecar.read_text()
+    sidecar.unlink()
+    try:
+        out = active.run("tuna", "installer", "--os", "macos", "--arch", "arm64",
+                         "--download", str(tmp_path / "dl"))
+    finally:
+        sidecar.write_text(good)
+    assert out.returncode == 1 and "publishes no checksum" in out.output, out.output
+    assert "Traceback" not in out.output
+    assert not (tmp_path / "dl").exists() or list((tmp_path / "dl").iterdir()) == []
+
+
+def test_download_refuses_a_planted_part_symlink(active, tmp_path):
+    dest = tmp_path / "shared"
+    dest.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    (dest / "Miniforge3-Linux-x86_64.sh.part").symlink_to(victim)
+    out = active.run("tuna", "installer", "--os", "linux", "--arch", "x86_64",
+                     "--download", str(dest))
+    assert out.returncode == 1 and "symbolic link" in out.output
+    assert "Traceback" not in out.output and victim.read_bytes() == b"precious"

@@ -270,8 +270,12 @@ KIND_TAGS = ("[mirror-url]", "[pkgs-free]", "[channel-alias]", "[use-only-tar-bz
 
 
 def empty_env(sandbox, tmp_path):
+    """An empty environment for `conda doctor` to look at, made by the classic solver
+    whatever the test's solver: conda-rattler-solver 0.2.0 fails `create --offline` when
+    no repodata is cached (FileNotFoundError from SparseRepoData), and the environment is
+    only the place doctor runs in."""
     prefix = tmp_path / "doctor-env"
-    sandbox.run("create", "-p", str(prefix), "-y", "--offline").check()
+    sandbox.run("create", "-p", str(prefix), "-y", "--offline", "--solver", "classic").check()
     return prefix
 
 
@@ -333,3 +337,14 @@ def test_enable_migrate_reports_every_change_in_json(sandbox, mirror, tmp_path):
     assert_repaired(sandbox, mirror, original)
     channels = sandbox.run("config", "--show", "channels", "--json").check().json()
     assert channels["channels"] == ["defaults", "conda-forge", "intel"]
+
+
+# --------------------------------------------------------------------------- conda internals
+def test_conda_round_trip_yaml_keeps_comments():
+    """`enable --migrate` rewrites a .condarc through conda's round-trip YAML (base/yaml.py,
+    not public plugin API): fails loudly when conda's loader stops keeping comments."""
+    from conda_tuna.base import yaml as conda_yaml
+
+    loaded = conda_yaml.yaml_loads("channels:\n  - defaults  # keep\n")
+    assert loaded["channels"] == ["defaults"]
+    assert "# keep" in conda_yaml.yaml_dumps(loaded)  # round trip keeps comments

@@ -2,6 +2,10 @@
 
 Integration tests use this so that each conda command sees exactly the config files the test
 wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced.
+
+The solver is chosen by the environment variable CONDA_TUNA_TEST_SOLVER (classic, libmamba or
+rattler; classic when unset), so the whole suite can run under each solver users have. The
+`solver` fixture (tests/conftest.py) runs one test under every solver installed here.
 """
 
 from __future__ import annotations
@@ -15,12 +19,86 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: Environment variable naming the solver of every sandboxed conda run.
+SOLVER_ENV = "CONDA_TUNA_TEST_SOLVER"
+#: Environment variable that turns "conda is not importable" from a skip into an error (CI).
+REQUIRE_CONDA_ENV = "CONDA_TUNA_REQUIRE_CONDA"
+SOLVERS = ("classic", "libmamba", "rattler")
+#: conda-libmamba-solver 26.x runs on conda >= 26.5 only (its README and wheel say so).
+_LIBMAMBA_26_MIN_CONDA = (26, 5)
+#: conda-rattler-solver 0.2 needs conda >= 26.7 (its changelog: the shards API it uses).
+_RATTLER_02_MIN_CONDA = (26, 7)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _distribution_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def solver_missing_reason(solver: str) -> str | None:
+    """Why `solver` cannot run here, or None when it can. Decided from what is installed
+    (without importing conda, so collection stays fast)."""
+    if solver == "classic":
+        return None
+    if solver == "rattler":
+        if importlib.util.find_spec("conda_rattler_solver") is None:
+            return "conda-rattler-solver is not installed (pip install conda-rattler-solver)"
+        plugin, conda = (_distribution_version("conda-rattler-solver"),
+                         _distribution_version("conda"))
+        if plugin and conda and _version_tuple(plugin) >= (0, 2) \
+                and _version_tuple(conda) < _RATTLER_02_MIN_CONDA:
+            return f"conda-rattler-solver {plugin} needs conda >= 26.7 (this is conda {conda})"
+        return None
+    if solver == "libmamba":
+        if importlib.util.find_spec("conda_libmamba_solver") is None \
+                or importlib.util.find_spec("libmambapy") is None:
+            return ("conda-libmamba-solver with libmambapy is not installed (install-conda.sh "
+                    "--with-libmamba, or a Miniconda/Miniforge base)")
+        plugin, conda = (_distribution_version("conda-libmamba-solver"),
+                         _distribution_version("conda"))
+        if plugin and conda and _version_tuple(plugin) >= (26,) \
+                and _version_tuple(conda) < _LIBMAMBA_26_MIN_CONDA:
+            return f"conda-libmamba-solver {plugin} needs conda >= 26.5 (this is conda {conda})"
+        return None
+    return f"unknown solver {solver!r} (known: {', '.join(SOLVERS)})"
+
+
+def installed_solvers() -> list[str]:
+    """The solvers a sandboxed conda can use here, classic first."""
+    return [name for name in SOLVERS if solver_missing_reason(name) is None]
+
+
+def default_solver() -> str:
+    """The solver of every sandboxed run: $CONDA_TUNA_TEST_SOLVER, else classic."""
+    return os.environ.get(SOLVER_ENV, "").strip().lower() or "classic"
+
+
+def solvers_under_test() -> list[str]:
+    """What the `solver` fixture runs a test under: the one solver CONDA_TUNA_TEST_SOLVER
+    names (so each leg of CI runs it once, under its own solver), else every installed one."""
+    if os.environ.get(SOLVER_ENV, "").strip():
+        return [default_solver()]
+    return installed_solvers()
+
 
 def conda_missing_reason() -> str | None:
     """Why real conda cannot be used here, or None when it can."""
     if importlib.util.find_spec("conda") is None:
-        return ("conda is not importable in this Python (it is not on PyPI; install it from "
-                "source into this interpreter to run the integration tests)")
+        return ("conda is not importable in this Python (it is not on PyPI: install it with "
+                "../shared/conda/install-conda.sh, or run the tests in a conda base; README, "
+                "'To run the tests')")
     names = {ep.name for ep in importlib.metadata.entry_points(group="conda")}
     if "conda-tuna" not in names:
         return "conda-tuna is not installed in this Python (pip install -e .)"
@@ -55,6 +133,10 @@ class CondaSandbox:
 
     base: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    solver: str = field(default_factory=default_solver)
+    #: Python run in conda's process before conda's main (e.g. `without_hooks(...)`, or a
+    #: probe that reports conda's internal state); empty: plain `python -m conda`.
+    prelude: str = ""
 
     def __post_init__(self) -> None:
         for sub in ("home", "pkgs", "envs"):
@@ -81,8 +163,7 @@ class CondaSandbox:
             "USERPROFILE": str(self.home),
             "CONDA_PKGS_DIRS": str(self.base / "pkgs"),
             "CONDA_ENVS_DIRS": str(self.base / "envs"),
-            # CONDA_TUNA_TEST_SOLVER picks the solver of every sandboxed run (issue 10's name)
-            "CONDA_SOLVER": os.environ.get("CONDA_TUNA_TEST_SOLVER", "").strip() or "classic",
+            "CONDA_SOLVER": self.solver,
             "CONDA_REMOTE_MAX_RETRIES": "0",
             "CONDA_REMOTE_CONNECT_TIMEOUT_SECS": "3",
             "CONDA_REMOTE_READ_TIMEOUT_SECS": "10",
@@ -102,10 +183,39 @@ class CondaSandbox:
         return self.condarc
 
     def run(self, *args: str, timeout: float = 300, stdin: str | None = None) -> CondaResult:
-        cmd = [sys.executable, "-m", "conda", *args]
+        cmd = [sys.executable, "-m", "conda", *args] if not self.prelude else \
+            [sys.executable, "-c", self.prelude + _RUN_CONDA, *args]
         proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
                               timeout=timeout, input=stdin, cwd=self.base)
+        if self.solver == "rattler" and aborted_while_finalizing(proc.returncode, proc.stderr):
+            # py-rattler 0.26 (conda-rattler-solver 0.2.0) sometimes aborts in Python's
+            # shutdown, after conda has finished ("Fatal Python error: PyGILState_Release
+            # ... Python runtime state: finalizing"); the exit status is then lost. Not
+            # conda-tuna's doing: run the command once more.
+            print(f"conda {' '.join(args)}: py-rattler aborted at exit; running it again")
+            proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True,
+                                  timeout=timeout, input=stdin, cwd=self.base)
         return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+
+
+#: What `python -m conda` does (conda/__main__.py), after a prelude.
+_RUN_CONDA = "\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
+
+
+def without_hooks(*names: str) -> str:
+    """A prelude that makes conda's plugin manager unaware of these hook specifications, as
+    an older conda is: e.g. without `conda_error_hints` this conda behaves, for plugins, like
+    conda 26.5-26.6; without that and `conda_exception_observers`, like 24.11-26.4."""
+    lines = ["import conda.plugins.hookspec as _spec"]
+    lines += [f"if hasattr(_spec.CondaSpecs, {name!r}): delattr(_spec.CondaSpecs, {name!r})"
+              for name in names]
+    return "\n".join(lines) + "\n"
+
+
+def aborted_while_finalizing(returncode: int, stderr: str) -> bool:
+    """A SIGABRT from a native extension during interpreter shutdown."""
+    return returncode == -6 and "Fatal Python error" in stderr \
+        and "Python runtime state: finalizing" in stderr
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -8,10 +8,12 @@ Nothing here imports conda, so the tree and server can be unit-tested too; build
 from __future__ import annotations
 
 import bz2
+import contextlib
 import hashlib
 import io
 import json
 import re
+import socket
 import tarfile
 import threading
 import time
@@ -375,15 +377,32 @@ class MirrorServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd.timeout = 5.0  # an idle wait; stop() wakes the loop at once
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
         return self
 
+    def _serve(self) -> None:
+        """Accept connections until stop(). Not serve_forever(): its shutdown() is only seen
+        at the next poll (every 0.5 s), which cost every test using a server up to half a
+        second; here stop() sets the flag and then connects once, so the loop wakes now."""
+        httpd = self._httpd
+        assert httpd is not None
+        while not self._stopping.is_set():
+            httpd.handle_request()
+
     def stop(self) -> None:
+        """Stop at once: hanging handlers return (they wait on the same flag), the accept
+        loop is woken by one connection and exits, and the socket is closed."""
+        if self._httpd is None or self._stopping.is_set():
+            return
         self._stopping.set()
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        # (an error means the loop is not waiting in accept: it sees the flag on its own)
+        with contextlib.suppress(OSError):
+            socket.create_connection(self._httpd.server_address[:2], timeout=1).close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._httpd.server_close()
 
     def __enter__(self) -> MirrorServer:
         return self.start()

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from conda_tuna.base.errors import TunaError
+from conda_tuna.base.urls import check_mirror_url
 from conda_tuna.installers.catalog import installer_for
+from tests.unit.base.url_cases import CASES, ERROR, LOOPBACK, REMOTE
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bootstrap.sh"
 ROOT = "https://mirrors.example.edu.cn"
@@ -99,7 +102,7 @@ def test_unknown_or_windows_os_fails_loudly(tmp_path, system):
     (["--bogus"], "unknown option '--bogus'"),
     (["--mirror"], "--mirror needs a value"),
     (["--flavor", "anaconda"], "unknown flavor 'anaconda'"),
-    (["--mirror", "ftp://x"], "malformed mirror URL"),
+    (["--mirror", "ftp://x"], "must start with https://"),
     (["--mirror", "http://mirror.example"], "plain http://"),
 ])
 def test_bad_arguments(tmp_path, args, message):
@@ -110,3 +113,46 @@ def test_bad_arguments(tmp_path, args, message):
 def test_help(tmp_path):
     proc = run_script(tmp_path, "--help")
     assert proc.returncode == 0 and "--system" in proc.stdout and "--mirror URL" in proc.stdout
+
+
+def _script_verdict(tmp_path: Path, url: str) -> str:
+    """The script's view of `url`: error, loopback (http:// accepted without --allow-http)
+    or remote. --mirror=URL keeps an empty or dash-led value a value."""
+    allowed = run_script(tmp_path, "--print-url", f"--mirror={url}", "--allow-http")
+    if allowed.returncode:
+        assert "ERROR" in allowed.stderr and allowed.stdout == ""
+        return ERROR
+    if not url.lower().startswith("http:"):
+        return "accepted"  # https: loopback or not makes no difference
+    plain = run_script(tmp_path, "--print-url", f"--mirror={url}")
+    if plain.returncode:
+        assert "plain http://" in plain.stderr
+        return REMOTE
+    return LOOPBACK
+
+
+def _python_verdict(url: str) -> str:
+    try:
+        parsed = check_mirror_url(url, allow_http=True)
+    except TunaError:
+        return ERROR
+    if parsed.scheme != "http":
+        return "accepted"
+    return LOOPBACK if parsed.loopback else REMOTE
+
+
+@pytest.mark.parametrize(("url", "expected", "sh_rejects"), CASES, ids=repr)
+def test_mirror_url_rule_is_the_python_validators(tmp_path, url, expected, sh_rejects):
+    """The same table as tests/unit/base/test_urls.py: for ASCII input the script decides
+    exactly as conda_tuna.base.urls (accept, reject, loopback); non-ASCII it refuses."""
+    as_http = "http://" + url[len("https://"):] if url.lower().startswith("https://") else url
+    for candidate in dict.fromkeys([url, as_http]):
+        wanted = ERROR if sh_rejects else _python_verdict(candidate)
+        assert _script_verdict(tmp_path, candidate) == wanted, candidate
+    assert _python_verdict(as_http) == expected
+
+
+def test_rejected_mirror_url_is_shown_without_its_password(tmp_path):
+    proc = run_script(tmp_path, "--print-url", "--mirror", "https://me:hunter2@m.example")
+    assert proc.returncode == 1 and "hunter2" not in proc.stderr
+    assert "user name or password" in proc.stderr

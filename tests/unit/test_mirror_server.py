@@ -54,3 +54,34 @@ def test_server_logs_and_injects_faults(tree):
         assert get(server.url + "/anaconda/pkgs/main/noarch/repodata.json")[0] == 503
         assert [r.status for r in server.requests] == [200, 404, 503]
         assert server.paths()[0] == "/anaconda/pkgs/main/noarch/repodata.json"
+
+
+def test_stop_returns_at_once_and_releases_hanging_handlers(tree):
+    """stop() wakes the accept loop and every handler a Fault(hang=True) holds, so a test's
+    teardown does not wait for a poll interval or a 60 s hang."""
+    import contextlib
+    import socket
+    import threading
+    import time
+
+    server = MirrorServer(tree.root).start()
+    server.faults["/hang/"] = Fault(hang=True)
+    def hanging_request() -> None:
+        with contextlib.suppress(OSError):  # the server closes it without an answer
+            urllib.request.urlopen(server.url + "/hang/x", timeout=30)
+
+    client = threading.Thread(target=hanging_request, daemon=True)
+    client.start()
+    for _ in range(500):  # until the handler is hanging (bounded; no timing assertion)
+        if server.paths():
+            break
+        time.sleep(0.01)
+    assert server.paths() == ["/hang/x"]
+    address = server._httpd.server_address[:2]
+    server.stop()
+    assert not server._thread.is_alive()  # the accept loop has exited, not just been asked to
+    client.join(timeout=30)
+    assert not client.is_alive()  # the hanging handler let go
+    with pytest.raises(OSError):
+        socket.create_connection(address, timeout=1)
+    server.stop()  # a second stop is harmless

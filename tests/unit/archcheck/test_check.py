@@ -129,6 +129,23 @@ def test_index_asks_each_source_once_per_name():
     assert max(lookup.calls.values()) == 1
 
 
+def test_confirm_only_for_names_no_source_found():
+    """A fast lookup that may miss (a sorted-key search) is trusted for names some source
+    has; a name nobody found is asked again through each source's slow, exact `confirm`."""
+    fast_target = Counting([Rec("app", "1.0", depends=["lib", "hidden"])])
+    fast_noarch = Counting([Rec("lib", "1.0", "0")])
+    slow_target = Counting([Rec("hidden", "1.0")])
+    slow_noarch = Counting([])
+    index = NameIndex([Source("c", "linux-aarch64", fast_target, slow_target),
+                       Source("c", "noarch", fast_noarch, slow_noarch)])
+    (result,) = arch_check.check([Request.of("app")], index, match, "linux-aarch64")
+    assert result.status == AVAILABLE
+    assert "lib" not in slow_target.calls and "lib" not in slow_noarch.calls
+    assert slow_target.calls["hidden"] == 1 and slow_noarch.calls["hidden"] == 1
+    assert [r.name for _, r in index.records("hidden")] == ["hidden"]
+    assert slow_target.calls["hidden"] == 1  # remembered
+
+
 def test_locate_and_warning_text(aarch64, elsewhere):
     findings = arch_check.diagnose([Request.of("x64only"), Request.of("needsx"),
                                     Request.of("ver>=2"), Request.of("typo")],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conda_tuna.archcheck import envfile as env_file
 from conda_tuna.base.errors import TunaError
@@ -71,3 +73,52 @@ def test_migration_flags_for_aarch64():
     same = env_file.migration_flags(env_file.parse(EXPORTED), ["linux-64"])
     assert "ld_impl_linux-64" not in [f.item.split("=")[0] for f in same
                                       if f.kind == "platform_package"]
+
+
+# ------------------------------------------------------------ hostile files (issue 11)
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=12)
+
+
+def test_scalar_channels_is_one_channel_with_a_note():
+    env = env_file.parse({"channels": "conda-forge", "dependencies": ["numpy"]}, "env.yml")
+    assert env.channels == ["conda-forge"]
+    assert env.notes and "single value, not a list" in env.notes[0]
+
+
+def test_scalar_dependencies_is_one_spec_with_a_note():
+    env = env_file.parse({"dependencies": "numpy>=1.26"}, "env.yml")
+    assert env.conda == ["numpy>=1.26"] and env.notes
+
+
+@pytest.mark.parametrize("data", [
+    {"dependencies": {"numpy": "1.0"}},
+    {"dependencies": 3},
+    {"channels": {"a": 1}},
+    {"channels": [None]},
+    {"dependencies": [{"pip": {"requests": 1}}]},
+    {"dependencies": [1.5]},
+])
+def test_unreadable_shapes_are_errors_that_say_what_to_do(data):
+    with pytest.raises(TunaError) as err:
+        env_file.parse(data, "env.yml")
+    assert "env.yml" in str(err.value)
+
+
+@given(JSONISH, JSONISH, JSONISH)
+def test_parse_never_fails_with_anything_but_a_clear_error(channels, dependencies, name):
+    data = {"channels": channels, "dependencies": dependencies, "name": name,
+            "prefix": name}
+    try:
+        env = env_file.parse(data, "env.yml")
+    except TunaError:
+        return
+    assert all(isinstance(c, str) and len(c) > 0 for c in env.channels)
+    assert all(isinstance(s, str) for s in env.conda + env.pip)
+    if isinstance(channels, str) and channels.strip() not in ("", "nodefaults"):
+        assert env.channels == [channels.strip()]  # one channel, never its letters
+    env_file.migration_flags(env, ["linux-64", "linux-aarch64"])

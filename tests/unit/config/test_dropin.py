@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conda_tuna.base import journal
 from conda_tuna.base.errors import TunaError
 from conda_tuna.config import dropin as cw
 from conda_tuna.mirrors.catalog import UPSTREAMS
@@ -60,40 +61,77 @@ def test_env_scope_needs_env(tmp_path):
         cw.drop_in_dir("env", home=tmp_path, root_prefix=tmp_path, env_prefix=None)
 
 
-def test_write_is_idempotent_and_remove_takes_created_dirs(tmp_path):
-    path = tmp_path / "home" / ".conda" / "condarc.d" / cw.FILE_NAME
-    (tmp_path / "home").mkdir()
-    changed, _ = cw.write(path, settings(), {"written": "t1"})
-    assert changed and path.exists()
+def write(root: Path, path: Path, meta: dict[str, object]) -> bool:
+    """What `conda tuna enable` does with the drop-in: one journaled change at `root`."""
+    with journal.session(root, "enable", {"whole": None}) as changes:
+        existing = cw.read(path)
+        cw.check_writable(path.parent)
+        change, changed = cw.change(path, settings(), meta, existing,
+                                    journaled=changes.entry(path) is not None)
+        changes.apply([change] if change else [])
+    return changed
+
+
+def undo(root: Path) -> None:
+    with journal.session(root, "disable", {"whole": None}) as changes:
+        changes.restore({"whole": None})
+
+
+def test_write_is_idempotent_and_undo_takes_created_dirs(tmp_path):
+    home = tmp_path / "home"
+    path = home / ".conda" / "condarc.d" / cw.FILE_NAME
+    home.mkdir()
+    assert write(home, path, {"written": "t1"}) and path.exists()
     assert oct(path.stat().st_mode & 0o777) == "0o644"
-    changed, _ = cw.write(path, settings(), {"written": "t2"})
-    assert not changed
-    removed = cw.remove(path)
-    assert removed is not None
+    assert not write(home, path, {"written": "t2"})
+    undo(home)
+    assert list(home.iterdir()) == []
+
+
+def test_undo_keeps_directories_the_user_uses(tmp_path):
+    path = tmp_path / ".conda" / "condarc.d" / cw.FILE_NAME
+    write(tmp_path, path, {})
+    (path.parent / "mine.yml").write_text("channels: [x]\n")
+    undo(tmp_path)
+    assert (path.parent / "mine.yml").read_text() == "channels: [x]\n"
+    assert not path.exists()
+
+
+def test_a_drop_in_of_conda_tuna_0_1_is_taken_over_and_undone_with_its_dirs(tmp_path):
+    path = tmp_path / ".conda" / "condarc.d" / cw.FILE_NAME
+    path.parent.mkdir(parents=True)
+    created = [str(tmp_path / ".conda"), str(path.parent)]
+    path.write_text(cw.render(settings(), {"created_dirs": created}))  # 0.1: no journal
+    assert not write(tmp_path, path, {})  # same settings, now journaled
+    undo(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_legacy_remove_takes_created_dirs(tmp_path):
+    path = tmp_path / "home" / ".conda" / "condarc.d" / cw.FILE_NAME
+    path.parent.mkdir(parents=True)
+    dirs = [str(tmp_path / "home" / ".conda"), str(path.parent)]
+    path.write_text(cw.render(settings(), {"created_dirs": dirs}))
+    assert cw.remove(path) is not None
     assert list((tmp_path / "home").iterdir()) == []
     assert cw.remove(path) is None
-
-
-def test_remove_keeps_directories_the_user_uses(tmp_path):
-    path = tmp_path / ".conda" / "condarc.d" / cw.FILE_NAME
-    cw.write(path, settings(), {})
-    (path.parent / "mine.yml").write_text("channels: [x]\n")
-    cw.remove(path)
-    assert (path.parent / "mine.yml").read_text() == "channels: [x]\n"
 
 
 def test_foreign_or_broken_file_is_refused(tmp_path):
     path = tmp_path / cw.FILE_NAME
     path.write_text("channels: [conda-forge]\n")
     with pytest.raises(TunaError, match="not a valid conda-tuna file"):
-        cw.write(path, settings(), {})
+        write(tmp_path, path, {})
     with pytest.raises(TunaError):
         cw.remove(path)
     assert path.read_text() == "channels: [conda-forge]\n"
+    path.write_bytes(b"\xff\xfe not utf-8")
+    with pytest.raises(TunaError, match="not a valid conda-tuna file"):
+        cw.read(path)
 
 
 def test_unwritable_location_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(TunaError, match="Cannot write"):
-        cw.write(Path(blocker, "sub", cw.FILE_NAME), settings(), {})
+        cw.check_writable(Path(blocker, "sub"))

@@ -4,6 +4,7 @@ checksum verification, atomic placement, User-Agent (no conda needed)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -156,3 +157,43 @@ def test_partial_of_another_url_is_not_spliced(server, tmp_path, payload):
     result = download(url(server), tmp_path, checksum_url=url(server) + ".sha256")
     assert result.verified and result.resumed_from == 0
     assert Path(result.path).read_bytes() == payload
+
+
+# --------------------------------------------------------------------------- issue 11
+def test_missing_checksum_where_one_is_required_downloads_nothing(server, tmp_path):
+    (server.root / DIR.lstrip("/") / (NAME + ".sha256")).unlink()
+    with pytest.raises(TunaError, match="publishes no checksum"):
+        download(url(server), tmp_path, checksum_url=url(server) + ".sha256",
+                 require_checksum=True)
+    assert list(tmp_path.iterdir()) == []
+    assert [r.headers.get("Range") for r in installer_requests(server)] == ["bytes=0-0"]
+
+
+@pytest.mark.parametrize("planted", [".part", ".part.json", ""])
+def test_symlinks_planted_at_our_names_are_never_followed(server, tmp_path, planted):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"someone else's file")
+    out = tmp_path / "shared"
+    out.mkdir()
+    (out / (NAME + planted)).symlink_to(victim)
+    if planted == ".part.json":  # a stale sidecar link is removed, never written through
+        download(url(server), out, checksum_url=url(server) + ".sha256")
+        assert (out / NAME).is_file() and not (out / (NAME + planted)).exists()
+    else:
+        with pytest.raises(TunaError, match="symbolic link"):
+            download(url(server), out, checksum_url=url(server) + ".sha256")
+        assert (out / (NAME + planted)).is_symlink()
+    assert victim.read_bytes() == b"someone else's file"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to plant a partial file owned by another user")
+def test_a_partial_file_of_another_user_is_not_resumed(server, tmp_path, payload):
+    part = tmp_path / (NAME + ".part")
+    part.write_bytes(payload[:1000])
+    (tmp_path / (NAME + ".part.json")).write_text(
+        json.dumps({"url": url(server), "validator": "x"}))
+    os.chown(part, 1000, 1000)
+    with pytest.raises(TunaError, match="not a partial download of yours"):
+        download(url(server), tmp_path, checksum_url=url(server) + ".sha256")
+    assert part.read_bytes() == payload[:1000]

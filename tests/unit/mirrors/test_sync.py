@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conda_tuna.mirrors import sync as sync_status
 from tests.support.mirror import tunasync_job
 
@@ -66,3 +72,57 @@ def test_unknown_section_and_age_format():
     assert sync_status.format_age(0.5) == "30 min"
     assert sync_status.format_age(5.25) == "5.2 h"
     assert sync_status.format_age(72) == "3.0 d"
+
+
+# ------------------------------------------------------------ hostile mirrors (issue 11)
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                 max_size=5),
+    max_leaves=20)
+TS = st.one_of(st.integers(), st.floats(), st.text(max_size=25), st.booleans(), st.none(),
+               st.sampled_from([10**20, -1, 2**63, float("inf"), float("nan"), "1e400",
+                                "９９", 253402300800]))
+
+
+def job(**fields):
+    return {"name": "anaconda", **fields}
+
+
+@settings(max_examples=300)
+@given(JSON)
+def test_any_json_gives_a_report_never_a_crash(data):
+    section = sync_status.report(data, now=NOW)
+    json.dumps(section)  # what status --json prints
+    for text in section["warnings"]:
+        assert text.isprintable()
+
+
+@settings(max_examples=300)
+@given(updated=TS, ended=TS, last=st.one_of(st.text(max_size=60), JSON),
+       status=st.one_of(st.text(max_size=10), JSON))
+def test_absurd_job_fields_never_crash(updated, ended, last, status):
+    section = sync_status.report([job(last_update_ts=updated, last_ended_ts=ended,
+                                      last_update=last, status=status)],
+                                 now=NOW, jobs=("anaconda",))
+    report = section["jobs"]["anaconda"]
+    assert report["status"] in sync_status.STATUSES | {sync_status.UNKNOWN}
+    if report["last_success"] is not None:
+        assert report["last_success"].isprintable() and len(report["last_success"]) <= 40
+    ts = report["last_success_ts"]
+    assert ts is None or 0 < ts <= sync_status.MAX_TIMESTAMP
+    json.dumps(section)
+
+
+@pytest.mark.parametrize("data", [{"anaconda": "x"}, "not a list", 42, None])
+def test_not_tunasync_is_said_so(data):
+    section = sync_status.report(data, now=NOW)
+    assert section["available"] is False and "tunasync" in section["error"]
+
+
+def test_sync_time_in_the_future_is_flagged():
+    section = sync_status.report([job(last_update_ts=int(NOW) + 10 * 86400, status="success",
+                                      last_ended_ts=int(NOW) + 10 * 86400)],
+                                 now=NOW, jobs=("anaconda",))
+    assert any("future" in w for w in section["warnings"])

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conda_tuna.base.urls import has_credentials, redact  # routing uses base/urls' one rule
 from conda_tuna.mirrors.catalog import MIRRORS, UPSTREAMS, Upstream
 from conda_tuna.routing.urls import (
     AUTH_NAME,
@@ -16,9 +17,7 @@ from conda_tuna.routing.urls import (
     channel_settings_entries,
     effective_entry,
     entry_matches,
-    has_credentials,
     plan,
-    redact,
     request_carries_credentials,
     strip_headers,
     understand,

@@ -1,0 +1,130 @@
+"""One table of mirror URLs for both validators: conda_tuna/base/urls.py and the POSIX sh
+copy of the rule in scripts/bootstrap.sh (tests/unit/base/test_urls.py and
+tests/unit/test_bootstrap_script.py run each case through both, so they cannot drift).
+
+Each case: (url, verdict, sh_rejects). verdict is "loopback" (valid; plain http:// allowed
+without --allow-http), "remote" (valid; http:// needs --allow-http) or "error".
+`sh_rejects` marks non-ASCII input: Python converts IDNA host names and percent-encodes
+paths, the script refuses them and asks for the xn-- form (stricter, never looser).
+"""
+
+from __future__ import annotations
+
+LOOPBACK, REMOTE, ERROR = "loopback", "remote", "error"
+
+CASES: list[tuple[str, str, bool]] = [
+    # plain, valid
+    ("https://mirrors.tuna.tsinghua.edu.cn", REMOTE, False),
+    ("https://mirrors.tuna.tsinghua.edu.cn/", REMOTE, False),
+    ("https://Mirrors.BFSU.edu.cn/anaconda/", REMOTE, False),
+    ("https://m.example/sub/anaconda/cloud", REMOTE, False),
+    ("https://m.example:8443/x", REMOTE, False),
+    ("HTTPS://m.example", REMOTE, False),
+    ("https://m_1.example", REMOTE, False),
+    ("https://xn--bcher-kva.example", REMOTE, False),
+    ("https://m.example/%7Euser/mirror", REMOTE, False),
+    ("https://m.example/tools/t", REMOTE, False),
+    ("https://m.example/t//x", REMOTE, False),
+    ("http://10.0.0.5", REMOTE, False),
+    ("http://192.168.1.1:8080", REMOTE, False),
+    ("http://128.0.0.1", REMOTE, False),
+    ("http://[2001:db8::1]:8080", REMOTE, False),
+    ("http://[::]", REMOTE, False),
+    ("http://[::ffff:127.0.0.1]", REMOTE, False),  # conservative: only ::1 counts
+    ("http://[::2]", REMOTE, False),
+    ("http://[1:2:3:4:5:6:7:8]", REMOTE, False),
+    ("http://[1:2:3:4:5:6:1.2.3.4]", REMOTE, False),
+    # loopback, decided on the address
+    ("http://127.0.0.1", LOOPBACK, False),
+    ("http://127.0.0.1:8080/", LOOPBACK, False),
+    ("http://127.255.255.254", LOOPBACK, False),
+    ("http://127.8.9.10:00080", LOOPBACK, False),
+    ("http://localhost", LOOPBACK, False),
+    ("http://LOCALHOST:9000", LOOPBACK, False),
+    ("http://[::1]", LOOPBACK, False),
+    ("http://[::1]:9000/anaconda", LOOPBACK, False),
+    ("http://[0:0:0:0:0:0:0:1]", LOOPBACK, False),
+    ("http://[0::0001]", LOOPBACK, False),
+    ("http://[::1]/@evil.example", LOOPBACK, False),
+    ("http://127.0.0.1/@evil.example", LOOPBACK, False),
+    # look like loopback, are not
+    ("http://127.evil.example", REMOTE, False),
+    ("http://127.0.0.1.evil.example", REMOTE, False),
+    ("http://localhost.evil.example", REMOTE, False),
+    ("http://evil-localhost", REMOTE, False),
+    ("http://localhostx", REMOTE, False),
+    ("http://127-0-0-1.example", REMOTE, False),
+    # userinfo, query, fragment, tokens
+    ("http://127.0.0.1@evil.example", ERROR, False),
+    ("http://evil.example@127.0.0.1", ERROR, False),
+    ("https://user:secret@m.example", ERROR, False),
+    ("https://@m.example", ERROR, False),
+    ("https://m.example/?q=1", ERROR, False),
+    ("https://m.example/#frag", ERROR, False),
+    ("https://m.example?", ERROR, False),
+    ("https://m.example/t/abc-123/conda-forge", ERROR, False),
+    ("https://m.example/sub/t/tk", ERROR, False),
+    # malformed host, port, scheme
+    ("", ERROR, False),
+    ("   ", ERROR, False),
+    (" https://m.example", ERROR, False),
+    ("https://m.example ", ERROR, False),
+    ("mirrors.tuna.tsinghua.edu.cn", ERROR, False),
+    ("ftp://m.example", ERROR, False),
+    ("file:///etc/passwd", ERROR, False),
+    ("https://", ERROR, False),
+    ("https:///path", ERROR, False),
+    ("http://:80", ERROR, False),
+    ("http://127.0.0.1:abc", ERROR, False),
+    ("http://127.0.0.1:", ERROR, False),
+    ("http://127.0.0.1:0", ERROR, False),
+    ("http://127.0.0.1:65536", ERROR, False),
+    ("http://127.0.0.1:99999999999999999999", ERROR, False),
+    ("http://127.0.0.1:-1", ERROR, False),
+    ("http://127.0.0.1:+80", ERROR, False),
+    ("http://[::1", ERROR, False),
+    ("http://[::1]x", ERROR, False),
+    ("http://[::1]:", ERROR, False),
+    ("http://[::1%25eth0]", ERROR, False),
+    ("http://[:::1]", ERROR, False),
+    ("http://[1::2::3]", ERROR, False),
+    ("http://[1::2:]", ERROR, False),
+    ("http://[:1::2]", ERROR, False),
+    ("http://[12345::1]", ERROR, False),
+    ("http://[1:2:3:4:5:6:7:8:9]", ERROR, False),
+    ("http://[g::1]", ERROR, False),
+    ("http://[::1.2.3.04]", ERROR, False),
+    ("http://::1", ERROR, False),
+    ("http://127.1", ERROR, False),
+    ("http://127.0.1", ERROR, False),
+    ("http://2130706433", ERROR, False),
+    ("http://0x7f.0.0.1", ERROR, False),
+    ("http://0x7f000001", ERROR, False),
+    ("http://127.000.0.1", ERROR, False),
+    ("http://256.0.0.1", ERROR, False),
+    ("http://evil.example.127", ERROR, False),
+    ("http://1.2.3.4.5", ERROR, False),
+    ("http://-m.example", ERROR, False),
+    ("http://m-.example", ERROR, False),
+    ("http://m..example", ERROR, False),
+    ("http://localhost.", ERROR, False),
+    ("http://.localhost", ERROR, False),
+    ("http://m%2eexample", ERROR, False),
+    ("http://127.0.0.1\\@evil.example", ERROR, False),
+    ("http://127.0.0.1\\.evil.example", ERROR, False),
+    ("http://m.example/a\\b", ERROR, False),
+    ("http://m.ex*ample", ERROR, False),
+    ("http://" + "a" * 64 + ".example", ERROR, False),
+    ("http://" + ".".join(["a" * 60] * 5), ERROR, False),
+    ("http://127.0.0.1\n.evil.example", ERROR, False),
+    ("http://127.0.0.1\t.evil.example", ERROR, False),
+    ("https://m.example/\u2028x", ERROR, False),
+    ("https://m.example/\x85", ERROR, False),
+    ("https://m.example/\ufeff", ERROR, False),
+    ("https://m.example/\x7f", ERROR, False),
+    # non-ASCII: Python converts (IDNA, percent-encoding); the script asks for xn--
+    ("https://bücher.example", REMOTE, True),
+    ("https://m.example/é", REMOTE, True),
+    ("http://１２７.０.０.１", LOOPBACK, True),  # full-width digits: IDNA maps them to ASCII
+    ("http://127.0.0.1\u3002evil.example", REMOTE, True),  # ideographic full stop is a dot
+]

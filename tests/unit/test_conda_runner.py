@@ -1,0 +1,76 @@
+"""The sandbox's solver choice: CONDA_TUNA_TEST_SOLVER, and what the `solver` fixture covers."""
+
+from __future__ import annotations
+
+from tests.support import conda_runner
+from tests.support.conda_runner import CondaSandbox
+
+
+def test_default_solver_is_classic(monkeypatch, tmp_path):
+    monkeypatch.delenv(conda_runner.SOLVER_ENV, raising=False)
+    assert conda_runner.default_solver() == "classic"
+    assert CondaSandbox(tmp_path).env()["CONDA_SOLVER"] == "classic"
+
+
+def test_env_var_chooses_the_solver_of_every_run(monkeypatch, tmp_path):
+    monkeypatch.setenv(conda_runner.SOLVER_ENV, " Rattler ")
+    assert CondaSandbox(tmp_path).env()["CONDA_SOLVER"] == "rattler"
+    assert conda_runner.solvers_under_test() == ["rattler"]  # one leg, one solver
+    assert CondaSandbox(tmp_path, solver="libmamba").env()["CONDA_SOLVER"] == "libmamba"
+
+
+def test_fixture_covers_every_installed_solver_when_unset(monkeypatch):
+    monkeypatch.delenv(conda_runner.SOLVER_ENV, raising=False)
+    solvers = conda_runner.solvers_under_test()
+    assert solvers[0] == "classic"
+    assert set(solvers) <= set(conda_runner.SOLVERS)
+
+
+def test_missing_solvers_are_named(monkeypatch):
+    assert conda_runner.solver_missing_reason("classic") is None
+    assert "unknown solver" in conda_runner.solver_missing_reason("mamba2")
+    monkeypatch.setattr(conda_runner.importlib.util, "find_spec", lambda name: None)
+    assert "conda-rattler-solver is not installed" in conda_runner.solver_missing_reason(
+        "rattler")
+    assert "libmambapy" in conda_runner.solver_missing_reason("libmamba")
+
+
+def test_version_gates(monkeypatch):
+    versions = {"conda": "25.9.1", "conda-libmamba-solver": "26.6.0",
+                "conda-rattler-solver": "0.2.0"}
+    monkeypatch.setattr(conda_runner.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(conda_runner, "_distribution_version", versions.get)
+    assert "needs conda >= 26.5" in conda_runner.solver_missing_reason("libmamba")
+    assert "needs conda >= 26.7" in conda_runner.solver_missing_reason("rattler")
+    versions["conda"] = "26.7.2.dev56+g0f64223fb"
+    assert conda_runner.solver_missing_reason("libmamba") is None
+    assert conda_runner.solver_missing_reason("rattler") is None
+
+
+def test_only_a_shutdown_abort_is_retried():
+    finalizing = ("Fatal Python error: PyGILState_Release: thread state 0x1 must be current "
+                  "when releasing\nPython runtime state: finalizing (tstate=0x2)\n")
+    assert conda_runner.aborted_while_finalizing(-6, finalizing)
+    assert not conda_runner.aborted_while_finalizing(1, finalizing)
+    assert not conda_runner.aborted_while_finalizing(-6, "Fatal Python error: Segfault\n")
+
+
+def test_without_hooks_hides_hook_specifications_like_an_older_conda():
+    """The prelude removes hook specifications before conda builds its plugin manager (a
+    name this conda never had is ignored, so the same prelude runs on every version)."""
+    class Specs:
+        conda_error_hints = object()
+        conda_exception_observers = object()
+
+    namespace = {}
+    code = conda_runner.without_hooks("conda_error_hints", "conda_from_the_future")
+    exec(code.replace("import conda.plugins.hookspec as _spec", ""),
+         {"_spec": type("M", (), {"CondaSpecs": Specs})}, namespace)
+    assert not hasattr(Specs, "conda_error_hints")
+    assert hasattr(Specs, "conda_exception_observers")
+
+
+def test_a_prelude_runs_conda_as_python_m_conda_does(tmp_path):
+    box = CondaSandbox(tmp_path, prelude="PRELUDE = 1\n")
+    assert box.prelude + conda_runner._RUN_CONDA == \
+        "PRELUDE = 1\n\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
