@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from importlib import import_module
 
+from ..i18n import _
+
 SUBCOMMANDS = ("enable", "disable", "status", "check", "pip", "mirrors", "installer")
 
 _EPILOG = """\
@@ -67,8 +69,11 @@ def _configure_enable(sub) -> None:
                    "none). conda-forge is free for everyone; Anaconda's `defaults` needs a "
                    "paid licence in organisations of more than 200 people.")
     p.add_argument("--pip", action="store_true",
-                   help="Also point pip at the mirror's PyPI index (keeps your other pip "
-                   "settings; `disable` restores them).")
+                   help=_("Also point pip, and uv (its user uv.toml), at the mirror's PyPI "
+                          "index (keeps your other pip and uv settings; `disable` restores "
+                          "them)."))
+    p.add_argument("--no-uv", action="store_true",
+                   help=_("With --pip: leave uv's settings alone."))
     p.add_argument("--migrate", action="store_true",
                    help="Replace hand-written mirror settings in your .condarc (mirror URLs in "
                    "channels, a mirror channel_alias, pkgs/free, ...) after backing it up.")

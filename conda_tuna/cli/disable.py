@@ -1,10 +1,10 @@
 """`conda tuna disable`: undo what enable wrote, leaving every other file as it was.
 
 At each scope the change journal (base/journal.py) is replayed in reverse: conda-tuna's
-drop-in goes, pip's config gets its original bytes, mode and owner back (wherever
-$PIP_CONFIG_FILE points today), directories enable created are removed; a file the user
-edited since keeps their edits. What conda-tuna 0.1 wrote (no journal) is undone from its
-own records. Last, conda-tuna's PEP 668 markers are removed from every environment.
+drop-in goes, pip's config and uv's uv.toml get their original bytes, mode and owner back
+(pip's wherever $PIP_CONFIG_FILE points today), directories enable created are removed; a
+file the user edited since keeps their edits. What conda-tuna 0.1 wrote (no journal) is
+undone from its own records. Last, conda-tuna's PEP 668 markers are removed from every environment.
 """
 
 from __future__ import annotations
@@ -40,6 +40,21 @@ _PIP_HOW = {
 _PIP_HOW_DRY = {
     "deleted": N_("Would remove pip config {file} (it did not exist before)."),
     "kept-edits": N_("Would take conda-tuna's lines out of pip config {file} (your later "
+                     "edits stay)."),
+}
+
+
+#: the same for uv's user uv.toml
+_UV_HOW = {
+    "restored": N_("uv config {file}: restored byte for byte."),
+    "unchanged": N_("uv config {file}: restored byte for byte."),
+    "deleted": N_("uv config {file}: removed (it did not exist before)."),
+    "kept-edits": N_("uv config {file}: conda-tuna's lines removed, your later edits kept."),
+    "lost": N_("uv config {file}: left as it is (its backup is missing)."),
+}
+_UV_HOW_DRY = {
+    "deleted": N_("Would remove uv config {file} (it did not exist before)."),
+    "kept-edits": N_("Would take conda-tuna's lines out of uv config {file} (your later "
                      "edits stay)."),
 }
 
@@ -83,6 +98,7 @@ def collect(args: Namespace) -> dict[str, object]:
     dry = bool(context.dry_run)
     removed: list[dict[str, object]] = []
     pip: list[dict[str, object]] = []
+    uv: list[dict[str, object]] = []
     notes: list[str] = []
     for scope in _scopes(args.scope):
         try:
@@ -100,28 +116,29 @@ def collect(args: Namespace) -> dict[str, object]:
             if r.feature == dropin.FEATURE and r.how not in ("kept-dir", "removed-dir"):
                 removed.append({"scope": scope, "file": r.path, "how": r.how, "old": old,
                                 **({"saved": r.saved} if r.saved else {})})
-            elif r.feature == "pip" and r.how not in ("kept-dir", "removed-dir"):
-                pip.append({"file": r.link or r.path, "how": r.how, "backup": r.saved,
-                            "scope": scope})
+            elif r.feature in ("pip", "uv") and r.how not in ("kept-dir", "removed-dir"):
+                (pip if r.feature == "pip" else uv).append(
+                    {"file": r.link or r.path, "how": r.how, "backup": r.saved,
+                     "scope": scope})
         if legacy:
             removed.append({"scope": scope, "file": legacy, "how": "deleted", "old": old})
     from ..pypi.adapter import legacy_pip_restore, remove_all_markers
 
     pip += legacy_pip_restore(args.scope, dry_run=dry)
     markers = remove_all_markers(dry_run=dry)
-    return {"removed": removed, "pip": pip, "pip_markers_removed": markers, "notes": notes,
-            "dry_run": dry}
+    return {"removed": removed, "pip": pip, "uv": uv, "pip_markers_removed": markers,
+            "notes": notes, "dry_run": dry}
 
 
 def execute(args: Namespace) -> int:
     result = collect(args)
-    removed, pip = result["removed"], result["pip"]
+    removed, pip, uv = result["removed"], result["pip"], result["uv"]
     if context.json:
         emit_json({"success": True, **result,
-                   "enabled": False if removed or pip else None})
+                   "enabled": False if removed or pip or uv else None})
         return 0
     dry = result["dry_run"]
-    if not removed and not pip and not result["pip_markers_removed"]:
+    if not removed and not pip and not uv and not result["pip_markers_removed"]:
         print(_("conda-tuna is not enabled at {scope} scope; nothing to do.").format(
             scope=args.scope) if args.scope else
             _("conda-tuna is not enabled anywhere; nothing to do."))
@@ -143,6 +160,15 @@ def execute(args: Namespace) -> int:
             text = _PIP_HOW_DRY.get(how, N_("Would restore pip config {file}."))
         else:
             text = _PIP_HOW.get(how, N_("pip config {file}: {how}."))
+        print(_(text).format(file=item["file"], how=how))
+        if item.get("backup") and not dry:
+            print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))
+    for item in uv:  # type: ignore[union-attr]
+        how = str(item["how"])
+        if dry:
+            text = _UV_HOW_DRY.get(how, N_("Would restore uv config {file}."))
+        else:
+            text = _UV_HOW.get(how, N_("uv config {file}: {how}."))
         print(_(text).format(file=item["file"], how=how))
         if item.get("backup") and not dry:
             print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))

@@ -40,17 +40,87 @@ def _write(args: Namespace, plan: dict[str, object],
         change, changed = drop_in_change(journal, path, plan["settings"],  # type: ignore[arg-type]
                                          plan["meta"])  # type: ignore[arg-type]
         changes = [change] if change else []
-        if args.pip:
-            from ..pypi.adapter import pip_change
-
-            pip, extra["pip"] = pip_change(mirror, args.scope, journal)
-            changes.append(pip)
-        done = journal.apply(changes)
-        if args.pip:
-            extra["pip"]["changed"] = done[-1]  # type: ignore[index]
+        named = _pypi_changes(args, mirror, journal, extra)
+        done = journal.apply([*changes, *named.values()])
+        for key, was_written in zip(named, done[len(changes):], strict=True):
+            extra[key]["changed"] = was_written  # type: ignore[index]
         if journal.notes:
             extra["recovered"] = list(journal.notes)
     return changed, extra
+
+
+def _pypi_changes(args: Namespace, mirror: Mirror, journal,
+                  extra: dict[str, object], *, dry_run: bool = False) -> dict[str, object]:
+    """With --pip: pip's and uv's changes, keyed "pip"/"uv"; what each is goes in `extra`.
+
+    Both are decided before anything is written: either one that would have no effect
+    stops the whole command (pypi/adapter.py). uv is left alone with --no-uv, and at env or
+    system scope, where uv has no settings (`extra["uv"]` says so).
+    """
+    named: dict[str, object] = {}
+    if not args.pip:
+        return named
+    from ..pypi.adapter import pip_change, uv_change
+
+    named["pip"], extra["pip"] = pip_change(mirror, args.scope, journal, dry_run=dry_run)
+    if getattr(args, "no_uv", False):
+        extra["uv"] = {"file": None, "index_url": None, "scope": args.scope,
+                       "changed": False, "skipped": "no-uv", "note": None}
+        return named
+    uv, extra["uv"] = uv_change(mirror, args.scope, journal)
+    if uv is not None:
+        named["uv"] = uv
+    return named
+
+
+def _dry_run_pypi(args: Namespace, mirror: Mirror) -> dict[str, object]:
+    """What --pip would write (pip's and uv's files and their new contents), writing nothing;
+    refuses as enable would."""
+    from ..base import journal as change_journal
+    from ..config.adapter import has_journal, scope_root
+
+    extra: dict[str, object] = {}
+    root = scope_root(args.scope)
+    journal = change_journal.peek(root) if has_journal(args.scope) else \
+        change_journal.Journal(root)
+    named = _pypi_changes(args, mirror, journal, extra, dry_run=True)
+    for key, change in named.items():
+        current = change_journal.read_bytes(change_journal.real_path(change.path))  # type: ignore[attr-defined]
+        extra[key]["changed"] = current != change.data  # type: ignore[attr-defined,index]
+        extra[key]["content"] = change.data.decode("utf-8", "replace")  # type: ignore[attr-defined,index]
+    return extra
+
+
+def _print_pypi(extra: dict[str, object], *, dry_run: bool) -> None:
+    """One line each for pip's and uv's file (and a note when uv was left alone)."""
+    pip, uv = extra.get("pip"), extra.get("uv")
+    if isinstance(pip, dict):
+        text = _("pip would use {url} (pip config: {file}).") if dry_run else \
+            _("pip now uses {url} (pip config: {file}).")
+        print(text.format(url=pip["index_url"], file=pip["file"]))
+    if not isinstance(uv, dict):
+        return
+    if uv.get("file"):
+        text = _("uv would use {url} (uv config: {file}).") if dry_run else \
+            _("uv now uses {url} (uv config: {file}).")
+        print(text.format(url=uv["index_url"], file=uv["file"]))
+        if uv.get("replaced"):
+            print(_("  Your index-url {old} stays in that file, commented out; `conda tuna "
+                    "disable` puts it back.").format(old=uv["replaced"]))
+    elif uv.get("note"):
+        print(uv["note"])
+
+
+def _print_dry_run_pypi(pypi: dict[str, object]) -> None:
+    """--pip --dry-run: the summary lines, then each file's would-be contents."""
+    if not pypi:
+        return
+    _print_pypi(pypi, dry_run=True)
+    for key in ("pip", "uv"):
+        item = pypi.get(key)
+        if isinstance(item, dict) and item.get("content") is not None:
+            print(_("\nWould write {file}:\n").format(file=item["file"]))
+            print(item["content"], end="" if str(item["content"]).endswith("\n") else "\n")
 
 
 def execute(args: Namespace) -> int:
@@ -59,12 +129,13 @@ def execute(args: Namespace) -> int:
     path = plan["path"]
     if context.dry_run:
         text = dropin.render(plan["settings"], plan["meta"])
+        pypi = _dry_run_pypi(args, mirror)
         if context.json:
             emit_json({"success": True, "dry_run": True, "file": str(path), "scope": args.scope,
                        "mirror": {"name": mirror.name, "url": mirror.root},
                        "content": text, "channels": [r.to_json() for r in plan["routes"]],
                        "notes": plan["notes"], "conflicts": plan["conflicts"],
-                       "replaced_old": plan["replaced_old"]})
+                       "replaced_old": plan["replaced_old"], **pypi})
         else:
             print(f"Would write {path}:\n")
             print(text)
@@ -73,6 +144,7 @@ def execute(args: Namespace) -> int:
             _print_table(plan["routes"])
             for note in plan["notes"]:
                 print(note)
+            _print_dry_run_pypi(pypi)
             print("\nDry run: nothing was written.")
         return 0
     changed, extra = _write(args, plan, mirror)
@@ -98,5 +170,6 @@ def execute(args: Namespace) -> int:
     _print_table(plan["routes"])
     for note in plan["notes"]:
         print(note)
+    _print_pypi(extra, dry_run=False)
     print("Undo with `conda tuna disable`.")
     return 0

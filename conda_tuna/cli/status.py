@@ -203,6 +203,9 @@ def collect(args: Namespace) -> dict[str, object]:
     }
     status["sync"] = mirror_adapter.sync_section(mirror if own else None,
                                                  offline=getattr(args, "offline", False))
+    from ..pypi.adapter import pypi_status  # issue 12: uv and conda-pypi
+
+    status.update(pypi_status(mirror if enabled else None))
     return status
 
 
@@ -241,6 +244,43 @@ def _print(status: dict[str, object]) -> None:
     from ..mirrors.sync import print_section  # issue 5: the mirror's freshness
 
     print_section(status.get("sync"))
+    _print_uv(status.get("uv"))
+    _print_conda_pypi(status.get("conda_pypi"))
+
+
+def _print_uv(uv: object) -> None:
+    """Where uv gets packages (outside a project) and, if conda-tuna set it, why not there."""
+    if not isinstance(uv, dict):
+        return
+    source = str(uv["source"])
+    if source == "default":
+        print(_("uv uses {url}, its built-in default index.").format(url=uv["default_index"]))
+    elif source.startswith("$"):
+        print(_("uv uses {url} as its default index (set by {var}).").format(
+            url=uv["default_index"], var=source))
+    else:
+        print(_("uv uses {url} as its default index (set in {file}).").format(
+            url=uv["default_index"], file=source))
+    if uv["set_by_conda_tuna"] and uv["notes"]:
+        print(_("  conda-tuna's index-url in {file} is not what uv uses:").format(
+            file=uv["file"]))
+        for note in uv["notes"]:
+            print(f"    - {note}")
+    if not uv.get("installed"):
+        print(_("  uv is not on PATH; this is what it will use once installed."))
+
+
+def _print_conda_pypi(found: object) -> None:
+    """What `conda pypi install` does about the index (it has no setting), and the command
+    that makes it use the mirror."""
+    if not isinstance(found, dict) or not found["installed"]:
+        return
+    print(_("conda-pypi {version}: `conda pypi install` always asks {index} unless you pass "
+            "-i/--index-url; it reads no pip, uv or conda setting for its index, so conda-tuna "
+            "cannot point it at the mirror.").format(version=found["version"],
+                                                     index=found["default_index"]))
+    if found["command"]:
+        print(_("  To install through the mirror: {command}").format(command=found["command"]))
 
 
 def execute(args: Namespace) -> int:

@@ -34,6 +34,7 @@ from ..base.urls import redact
 from ..i18n import _
 from ..mirrors.catalog import Mirror, resolve_mirror
 from ..pypi.pipconf import strip_bytes
+from ..pypi.uvtoml import strip_bytes as strip_uv_toml
 from ..routing.routes import Route, explain
 from ..routing.urls import AUTH_NAME, channel_settings_entries, entry_matches, handler_of
 from . import dropin
@@ -62,7 +63,7 @@ def scope_root(scope: str) -> Path:
 
 
 #: how each feature's part is taken out of a file the user edited after enable
-STRIPPERS = {"whole": None, "pipconf": strip_bytes}
+STRIPPERS = {"whole": None, "pipconf": strip_bytes, "uvtoml": strip_uv_toml}
 
 
 @contextmanager

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MARKED = frozenset({"create", "install", "update", "env_create", "env_update", "remove"})
 POLICY_ENV = "CONDA_PLUGINS_TUNA_PIP_POLICY"
 PIP_FEATURE = "pip"  # the change journal's name for pip's config file
+UV_FEATURE = "uv"  # the change journal's name for uv's user uv.toml
 
 
 def _policy() -> str:
@@ -200,12 +201,14 @@ def _pip_prefixes(scope: str) -> list[Path]:
     return [Path(context.root_prefix), *([active] if active is not None else [])]
 
 
-def pip_change(mirror: Mirror, scope: str, journal: Journal) -> tuple[Change, dict[str, object]]:
+def pip_change(mirror: Mirror, scope: str, journal: Journal, *,
+               dry_run: bool = False) -> tuple[Change, dict[str, object]]:
     """The journal change that points pip (at `scope`) at the mirror's PyPI index.
 
     Refuses, before anything is written, when the change would not change the index pip
     uses ($PIP_INDEX_URL, an [install] index-url, a file pip reads later): silently writing
     a setting that has no effect would leave the user believing pip uses the mirror.
+    `dry_run`: nothing is changed (conda-tuna 0.1's edit is not undone first).
     """
     from ..base.journal import Change, read_bytes, real_path
     from .pipconf import blockers, edit, read_legacy_state, restore_legacy
@@ -226,12 +229,94 @@ def pip_change(mirror: Mirror, scope: str, journal: Journal) -> tuple[Change, di
               "written:\n{reasons}").format(reasons=reasons),
             hint=_("Remove those settings (or unset the variables) and run the command again, "
                    "or leave pip as it is: run `conda tuna enable` without --pip."))
-    if legacy:  # conda-tuna 0.1's edit is undone first; the journal records the original
+    if legacy and not dry_run:  # 0.1's edit is undone first; the journal records the original
         restore_legacy(path)
         new = edit(read_bytes(real_path(path)), url, _trusted_host(url),
                    ours=journal.entry(path) is not None)
     change = Change(path, new, feature=PIP_FEATURE, strip="pipconf")
     return change, {"file": str(path), "index_url": url, "scope": scope}
+
+
+# --------------------------------------------------------------------------- uv's config
+def uv_change(mirror: Mirror, scope: str,
+              journal: Journal) -> tuple[Change | None, dict[str, object]]:
+    """The journal change that points uv at the mirror's PyPI index (pypi/uvtoml.py), or
+    None with a note when there is nothing to write at `scope`.
+
+    uv reads no settings from a conda environment or installation, only the user's uv.toml
+    (and a machine-wide file), so only ``--scope user`` changes it; the other scopes leave
+    uv alone and say so. Like pip, refuses before anything is written when uv would not use
+    the result ($UV_INDEX_URL, a default [[index]], ...), naming each reason.
+    """
+    from ..base.journal import Change, read_bytes, real_path
+    from ..base.urls import redact
+    from . import uvtoml
+
+    url = mirror.pypi_url or ""  # pip_change has refused a mirror without one
+    if scope != "user":
+        note = _("uv has no settings per conda environment or installation, so uv was left "
+                 "unchanged at {scope} scope; `conda tuna enable --pip --scope user` points "
+                 "uv at the mirror for your user.").format(scope=scope)
+        return None, {"file": None, "index_url": None, "scope": scope, "changed": False,
+                      "skipped": "scope", "note": note}
+    path = uvtoml.user_config_path()
+    current = read_bytes(real_path(path))
+    ours = journal.entry(path) is not None
+    new = uvtoml.edit(current, url, ours=ours)
+    found = uvtoml.blockers(path, current, new, url, system_file=uvtoml.system_config_path())
+    if found:
+        reasons = "\n".join(f"  - {reason}" for reason in found)
+        raise TunaError(
+            _("`conda tuna enable --pip` would not change the index uv uses, so nothing was "
+              "written:\n{reasons}").format(reasons=reasons),
+            hint=_("Remove those settings (or unset the variables) and run the command again, "
+                   "or leave uv as it is: add --no-uv."))
+    before = uvtoml.load(uvtoml.strip_bytes(current) if ours and current else current)
+    previous = before.get(uvtoml.KEY) if isinstance(before, dict) else None
+    change = Change(path, new, feature=UV_FEATURE, strip="uvtoml")
+    return change, {"file": str(path), "index_url": url, "scope": scope,
+                    "replaced": redact(previous) if previous not in (None, url) else None}
+
+
+def pypi_status(mirror: Mirror | None) -> dict[str, object]:
+    """uv's and conda-pypi's view of PyPI, for `conda tuna status` (JSON-ready); `mirror`:
+    the mirror conda-tuna routes to, if it is enabled."""
+    import shutil
+
+    from . import uvtoml
+
+    uv = uvtoml.describe()
+    uv["installed"] = shutil.which("uv")
+    url = mirror.pypi_url if mirror is not None else None
+    uv["uses_mirror"] = bool(url) and uv["default_index"] == url
+    return {"uv": uv, "conda_pypi": conda_pypi_status(url)}
+
+
+def conda_pypi_status(url: str | None) -> dict[str, object]:
+    """What conda-pypi (`conda pypi install`) does about the index, and the command that
+    makes it use the mirror.
+
+    conda-pypi 0.13 has no index setting: without ``-i/--index-url`` its finder uses the
+    hard-coded ``DEFAULT_INDEX_URLS = ("https://pypi.org/simple/",)``
+    (conda_pypi/downloader.py) and reads neither pip's nor uv's config nor any conda
+    setting; the index page is fetched by unearth's own HTTP client, outside conda's session.
+    Making it use the mirror would mean patching it, so conda-tuna tells the user the
+    command instead (tests/integration/test_uv.py checks the fact when conda-pypi is
+    installed).
+    """
+    import importlib.metadata
+
+    try:
+        version: str | None = importlib.metadata.version("conda-pypi")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    return {"installed": version is not None, "version": version,
+            "default_index": CONDA_PYPI_DEFAULT_INDEX, "uses_mirror": False,
+            "command": f"conda pypi install -i {url} PACKAGE" if url else None}
+
+
+#: conda-pypi's hard-coded index (conda_pypi.downloader.DEFAULT_INDEX_URLS in 0.13.1)
+CONDA_PYPI_DEFAULT_INDEX = "https://pypi.org/simple/"
 
 
 def legacy_pip_restore(scope: str | None, *, dry_run: bool = False) -> list[dict[str, object]]:
