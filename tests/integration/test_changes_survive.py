@@ -1,10 +1,10 @@
 """Multi-file changes survive kills, concurrency, links and sudo (issue 11), with real conda.
 
-`conda tuna enable` (and `--pip`) is stopped after each of its durable steps by the change
-journal's test seam ($CONDA_TUNA_TEST_CRASH_AFTER=N: the process exits with 137, like
-kill -9); whatever runs next (disable; enable then disable; status then disable) must give
-back HOME exactly as it was: every byte, mode, owner and symlink, no stray temp file or
-directory.
+`conda tuna enable` (and `--pip`, which changes pip.conf and uv.toml too) is stopped after
+each of its durable steps by the change journal's test seam ($CONDA_TUNA_TEST_CRASH_AFTER=N:
+the process exits with 137, like kill -9); whatever runs next (disable; enable then
+disable; status then disable) must give back HOME exactly as it was: every byte, mode, owner
+and symlink, no stray temp file or directory.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ pytestmark = pytest.mark.integration
 
 PIP_ORIGINAL = (b"# my pip settings\r\n[global]\r\ntimeout = 30\r\n"
                 b"index-url =\r\n    https://corp.example/simple\r\n")
+UV_ORIGINAL = (b"# my uv settings\nindex-url = \"https://corp.example/simple\"\n"
+               b"[pip]\ncompile-bytecode = true\n")
 
 
 def user_pip_conf(sandbox, *, link: bool = True):
@@ -39,6 +41,21 @@ def user_pip_conf(sandbox, *, link: bool = True):
     return conf
 
 
+def user_uv_toml(sandbox, *, link: bool = True):
+    """~/.config/uv/uv.toml (issue 12), a symlink to ~/dotfiles/uv.toml (mode 0640) too."""
+    real = sandbox.home / "dotfiles" / "uv.toml"
+    real.parent.mkdir(parents=True, exist_ok=True)
+    real.write_bytes(UV_ORIGINAL)
+    os.chmod(real, 0o640)
+    conf = sandbox.home / ".config" / "uv" / "uv.toml"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    if link:
+        conf.symlink_to(real)
+    else:
+        conf.write_bytes(UV_ORIGINAL)
+    return conf
+
+
 def enable(sandbox, mirror, *extra, crash_after=None):
     if crash_after is not None:
         sandbox.extra_env[CRASH_ENV] = str(crash_after)
@@ -50,9 +67,12 @@ def enable(sandbox, mirror, *extra, crash_after=None):
 
 @pytest.mark.parametrize("extra", [(), ("--pip",)], ids=["enable", "enable --pip"])
 def test_a_kill_at_every_step_of_enable_loses_nothing(sandbox, mirror, extra):
+    """With --pip, three files change in one journaled set: the drop-in, pip.conf and
+    uv.toml (both symlinks into ~/dotfiles, each with the user's own index-url)."""
     sandbox.write_condarc("channels:\n  - defaults\n")
     if extra:
         user_pip_conf(sandbox)
+        user_uv_toml(sandbox)
     before = tree(sandbox.home)
     step = 0
     while True:
@@ -71,17 +91,20 @@ def test_a_kill_at_every_step_of_enable_loses_nothing(sandbox, mirror, extra):
         assert step < 40
     sandbox.run("tuna", "disable").check()
     assert difference(before, tree(sandbox.home)) == []
-    assert step > (8 if extra else 5)
+    assert step > (11 if extra else 5)
 
 
 def test_status_finishes_an_interrupted_enable(sandbox, mirror):
     sandbox.write_condarc("channels:\n  - defaults\n")
     user_pip_conf(sandbox)
+    user_uv_toml(sandbox)
     before = tree(sandbox.home)
     assert enable(sandbox, mirror, "--pip", crash_after=6).returncode == 137
     status = sandbox.run("tuna", "status", "--json", "--offline").check().json()
     assert status["enabled"] is True and status["recovered"]
     assert b"pypi/web/simple" in (sandbox.home / "dotfiles" / "pip.conf").read_bytes()
+    assert b"pypi/web/simple" in (sandbox.home / "dotfiles" / "uv.toml").read_bytes()
+    assert status["uv"]["set_by_conda_tuna"] is True
     sandbox.run("tuna", "disable").check()
     assert difference(before, tree(sandbox.home)) == []
 
@@ -89,6 +112,7 @@ def test_status_finishes_an_interrupted_enable(sandbox, mirror):
 def test_concurrent_enable_pip_then_disable(sandbox, mirror):
     sandbox.write_condarc("channels:\n  - defaults\n")
     user_pip_conf(sandbox, link=False)
+    user_uv_toml(sandbox, link=False)
     before = tree(sandbox.home)
     cmd = [sys.executable, "-m", "conda", "tuna", "enable", "--url", mirror.url, "--pip", "-y"]
     procs = [subprocess.Popen(cmd, env=sandbox.env(), cwd=sandbox.base,
@@ -99,15 +123,19 @@ def test_concurrent_enable_pip_then_disable(sandbox, mirror):
     assert "Traceback" not in "".join(outputs)
     conf = (sandbox.home / ".config" / "pip" / "pip.conf").read_bytes()
     assert conf.count(b"pypi/web/simple") == 1  # once, not once per run
+    uv = (sandbox.home / ".config" / "uv" / "uv.toml").read_bytes()
+    assert uv.count(b"pypi/web/simple") == 1 and uv.count(b"conda-tuna-replaced") == 1
     sandbox.run("tuna", "disable").check()
     assert difference(before, tree(sandbox.home)) == []
 
 
 def test_symlinked_pip_conf_stays_a_symlink(sandbox, mirror):
     conf = user_pip_conf(sandbox)
+    uv = user_uv_toml(sandbox)
     before = tree(sandbox.home)
     enable(sandbox, mirror, "--pip").check()
     assert conf.is_symlink() and b"pypi/web/simple" in conf.read_bytes()
+    assert uv.is_symlink() and b"pypi/web/simple" in uv.read_bytes()
     sandbox.run("tuna", "disable").check()
     assert difference(before, tree(sandbox.home)) == []
 
@@ -138,6 +166,7 @@ def test_latin1_pip_conf_comes_back_byte_for_byte(sandbox, mirror):
 
 def test_deleted_backup_loses_nothing(sandbox, mirror):
     user_pip_conf(sandbox, link=False)
+    user_uv_toml(sandbox, link=False)
     before = tree(sandbox.home)
     enable(sandbox, mirror, "--pip").check()
     for backup in (sandbox.home / STATE_DIR / BACKUPS).iterdir():
@@ -171,6 +200,7 @@ def test_enable_pip_that_would_have_no_effect_writes_nothing(sandbox, mirror, se
 def test_root_with_a_users_home_never_leaves_root_owned_files(sandbox, mirror):
     sandbox.write_condarc("channels:\n  - defaults\n")
     user_pip_conf(sandbox)
+    user_uv_toml(sandbox)
     for path in [sandbox.home, *sandbox.home.rglob("*")]:
         os.chown(path, 1000, 1000, follow_symlinks=False)
     before = tree(sandbox.home)

@@ -156,7 +156,8 @@ class CondaSandbox:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("CONDA", "_CONDA", "PIP_", "XDG_CONFIG", "XDG_CACHE"))}
+               if not k.startswith(("CONDA", "_CONDA", "PIP_", "UV_", "XDG_CONFIG",
+                                    "XDG_CACHE"))}
         env.update({
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.base / "cache"),  # conda-tuna's health cache, per test
