@@ -318,6 +318,14 @@ def blockers(target: Path, old: bytes | None, new: bytes, url: str,
     sentence each; [] when it would. `system_file`: uv's system uv.toml, if any."""
     environ = dict(os.environ if environ is None else environ)
     found = env_shadows(environ, target)
+    if not can_parse():  # Python 3.10 without tomli: only a file that is not there is known
+        for path, data in ((target, old), (system_file, _read(system_file))):
+            if data is not None:
+                found.append(_("conda-tuna cannot read {path} on Python {version} (it needs "
+                               "Python 3.11+ or the tomli package); set index-url = {value} "
+                               "there by hand.").format(path=path, value=toml_string(url),
+                                                        version=sys.version.split()[0]))
+        return found
     parsed = load(old)
     if isinstance(parsed, str):
         found.append(_("uv cannot read {path} ({error}); fix the file first.").format(

@@ -248,6 +248,17 @@ def test_nothing_blocks_an_ordinary_setup(tmp_path, user, system, environ):
     assert _blockers(tmp_path, user, system, environ) == []
 
 
+def test_without_a_toml_reader_only_a_new_file_is_written(tmp_path, monkeypatch):
+    """Python 3.10 without tomli: a missing uv.toml gets conda-tuna's two lines (nothing to
+    check); an existing one, or a system file, is left alone with the reason."""
+    monkeypatch.setattr(uvtoml, "_toml", None)
+    assert not uvtoml.can_parse()
+    assert _blockers(tmp_path) == []
+    found = _blockers(tmp_path, user="native-tls = true\n")
+    assert len(found) == 1 and "tomli" in found[0] and "by hand" in found[0]
+    assert any("tomli" in f for f in _blockers(tmp_path, system="native-tls = true\n"))
+
+
 # --------------------------------------------------------------------------- status
 def _home(tmp_path, text: str | None) -> dict[str, str]:
     if text is not None:
