@@ -305,7 +305,7 @@ def env_shadows(environ: dict[str, str], target: Path) -> list[str]:
                 var=var, value=redact(environ[var])))
     if environ.get("UV_CONFIG_FILE", "").strip():
         found.append(_("$UV_CONFIG_FILE is set ({value}): uv reads that file instead of "
-                       "{path}.").format(value=environ["UV_CONFIG_FILE"], path=target))
+                       "{path}.").format(value=redact(environ["UV_CONFIG_FILE"]), path=target))
     if truthy(environ.get("UV_NO_CONFIG")):
         found.append(_("$UV_NO_CONFIG is set: uv reads no configuration file at all."))
     return found
