@@ -14,6 +14,7 @@ from .output import emit_json
 if TYPE_CHECKING:
     from argparse import Namespace
 
+    from ..base.journal import Change, Journal
     from ..mirrors.catalog import Mirror
 
 
@@ -49,15 +50,15 @@ def _write(args: Namespace, plan: dict[str, object],
     return changed, extra
 
 
-def _pypi_changes(args: Namespace, mirror: Mirror, journal,
-                  extra: dict[str, object], *, dry_run: bool = False) -> dict[str, object]:
+def _pypi_changes(args: Namespace, mirror: Mirror, journal: Journal,
+                  extra: dict[str, object], *, dry_run: bool = False) -> dict[str, Change]:
     """With --pip: pip's and uv's changes, keyed "pip"/"uv"; what each is goes in `extra`.
 
     Both are decided before anything is written: either one that would have no effect
     stops the whole command (pypi/adapter.py). uv is left alone with --no-uv, and at env or
     system scope, where uv has no settings (`extra["uv"]` says so).
     """
-    named: dict[str, object] = {}
+    named: dict[str, Change] = {}
     if not args.pip:
         return named
     from ..pypi.adapter import pip_change, uv_change
@@ -85,9 +86,10 @@ def _dry_run_pypi(args: Namespace, mirror: Mirror) -> dict[str, object]:
         change_journal.Journal(root)
     named = _pypi_changes(args, mirror, journal, extra, dry_run=True)
     for key, change in named.items():
-        current = change_journal.read_bytes(change_journal.real_path(change.path))  # type: ignore[attr-defined]
-        extra[key]["changed"] = current != change.data  # type: ignore[attr-defined,index]
-        extra[key]["content"] = change.data.decode("utf-8", "replace")  # type: ignore[attr-defined,index]
+        item: dict[str, object] = extra[key]  # type: ignore[assignment]
+        item["changed"] = change_journal.read_bytes(
+            change_journal.real_path(change.path)) != change.data
+        item["content"] = change.data.decode("utf-8", "replace")  # a preview
     return extra
 
 
