@@ -53,6 +53,20 @@ CASES: dict[str, Case] = {
     "enable --pip, pip.conf is a directory": Case(
         ["tuna", "enable", "-y", "--pip", "--url", "https://m.example"], 1, "",
         files={"{home}/.config/pip/pip.conf/x": b""}),
+    "enable --pip, uv.toml is a directory": Case(
+        ["tuna", "enable", "-y", "--pip", "--url", "https://m.example"], 1, "",
+        files={"{home}/.config/uv/uv.toml/x": b""}),
+    "enable --pip, uv.toml is not TOML": Case(
+        ["tuna", "enable", "-y", "--pip", "--url", "https://m.example"], 1,
+        "uv cannot read", files={"{home}/.config/uv/uv.toml": b"[[index\n"}),
+    "enable --pip, uv.toml is UTF-16": Case(
+        ["tuna", "enable", "-y", "--pip", "--url", "https://m.example"], 1,
+        "not UTF-8", files={"{home}/.config/uv/uv.toml": "native-tls = true\n".encode(
+            "utf-16")}),
+    "status, uv.toml is not TOML, UV_CONFIG_FILE missing": Case(
+        ["tuna", "status", "--offline", "--json"], 0, '"uv"',
+        env={"UV_CONFIG_FILE": "{base}/nope.toml", "UV_DEFAULT_INDEX": f"https://u:{SECRET}@x"},
+        files={"{home}/.config/uv/uv.toml": b"\xff[[index\n"}),
     "status, broken tuna_mirror_url": Case(
         ["tuna", "status", "--offline"], 1, "plugins.tuna_mirror_url",
         condarc="plugins:\n  tuna_mirror_url: 'http://[::1'\n"),
