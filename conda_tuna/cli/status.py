@@ -178,9 +178,10 @@ def collect(args: Namespace) -> dict[str, object]:
     conflicts = channel_settings_conflicts(upstreams, configured_channels(), own.path) \
         if own else []
     enabled = bool(mirror and own)
-    if not drop_ins:
+    set_by_hand = bool(str(getattr(context.plugins, "tuna_mirror_url", "") or "").strip())
+    if not drop_ins and not (mirror is None and set_by_hand):
         routing_note = _("conda-tuna is not enabled (run `conda tuna enable`)")
-    elif mirror is None:
+    elif mirror is None:  # a broken plugins.tuna_mirror_url: shown, never a traceback
         routing_note = _("routing is off: {why}").format(why=off_reason)
     else:
         routing_note = None
@@ -218,7 +219,7 @@ def _print(status: dict[str, object]) -> None:
         print(f"  file:   {status['file']}")
         print(f"  mirror: {mirror['name']}  {mirror['url']}")
         print(_("  chain:  {chain}").format(chain=" -> ".join(status["routing"]["chain"])))
-    elif status["files"]:
+    elif status["files"] or status["routing"]["why_off"]:
         print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
             print(f"  {item['file']} ({item['scope']} scope)")

@@ -255,6 +255,8 @@ def fetch(url: str, timeout: float, config: ProbeConfig, *, limit: int = 4 << 20
             box.append(Fetched(state, exc.code, None, f"HTTP {exc.code} {exc.reason}"))
         except Exception as exc:  # network errors of every kind become a state
             state, detail = _classify(exc)
+            if state == TIMEOUT:  # the same words whether the socket or the join gave up
+                detail = f"timed out, no answer within {timeout:g} s"
             box.append(Fetched(state, None, None, detail))
 
     thread = threading.Thread(target=run, daemon=True, name="conda-tuna-fetch")
@@ -271,9 +273,18 @@ def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 
     if got.state != OK or got.body is None:
         raise TunaError(got.detail or got.state)
     try:
-        return json.loads(got.body.decode("utf-8"))
+        return parse_json(got.body)
     except ValueError as exc:
         raise TunaError(f"not valid JSON ({exc})") from exc
+
+
+def parse_json(body: bytes) -> object:
+    """A mirror's JSON document; ValueError for anything that is not (not UTF-8, not JSON,
+    nested too deep for Python's parser: ``[[[[...`` raises RecursionError)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 # --------------------------------------------------------------------------- mirror sets
