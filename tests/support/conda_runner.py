@@ -1,7 +1,8 @@
 """Run real conda in a subprocess with an isolated HOME, package cache and config.
 
 Integration tests use this so that each conda command sees exactly the config files the test
-wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced.
+wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced
+(and the caller's PIP_* and UV_* variables dropped: pip's and uv's config are tested too).
 
 The solver is chosen by the environment variable CONDA_TUNA_TEST_SOLVER (classic, libmamba or
 rattler; classic when unset), so the whole suite can run under each solver users have. The
