@@ -15,3 +15,15 @@ def emit_json(payload: dict[str, object]) -> None:
     """
     text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     print(redact(text))
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK (wide and full-width) characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns (aligned in Chinese too)."""
+    return text + " " * max(0, width - display_width(text))
