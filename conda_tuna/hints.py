@@ -16,13 +16,14 @@ def error_hints(error: Exception) -> Iterator[object]:
 
 
 def _mirror_failed(error: Exception) -> Iterator[object]:
-    """HTTP/connection errors on the mirror: name it and the one command that switches."""
-    from conda.exceptions import CondaHTTPError, CondaSSLError, UnavailableInvalidChannel
+    """HTTP/connection errors: conda shows the channel's own URL; name the mirror the request
+    really went to."""
+    from conda.exceptions import CondaHTTPError
 
-    if isinstance(error, (CondaHTTPError, UnavailableInvalidChannel, CondaSSLError)):
-        from .routing.failover import error_hints as failover_hints
+    if isinstance(error, CondaHTTPError):
+        from .routing.handler import error_hints as routing_hints
 
-        yield from failover_hints(error)
+        yield from routing_hints(error)
 
 
 def _arch_missing(error: Exception) -> Iterator[object]:

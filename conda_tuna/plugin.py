@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from conda.plugins.types import (
+        CondaAuthHandler,
         CondaHealthCheck,
         CondaPostCommand,
         CondaPostSolve,
@@ -72,16 +73,18 @@ _SETTINGS: dict[str, tuple[object, str]] = {
     ),
     "tuna_failover": (
         True,
-        "When the mirror fails, go on through the next healthy mirror (announced in one line).",
+        "When a mirror fails a request, send it on through the next site of the chain "
+        "(announced in one line per command).",
     ),
     "tuna_sync_max_age_hours": (24, "Warn when the mirror's last successful sync is older."),
-    "tuna_probe_timeout": (3.0, "Seconds that one round of mirror probes may take in all."),
+    "tuna_probe_timeout": (
+        3.0,
+        "Seconds that one round of mirror probes may take in all (a liveness check inside "
+        "conda commands takes at most 1.5 s, or this if smaller).",
+    ),
     "tuna_language": (
         "auto",
         "Language of conda-tuna's messages: auto (from the locale), en or zh_CN.",
-    ),
-    "tuna_health_cache_seconds": (
-        600, "How long a mirror health result is reused before the mirror is asked again."
     ),
 }
 
@@ -191,8 +194,20 @@ def conda_error_hints(error):
     yield from error_hints(error)
 
 
+@plugins.hookimpl
+def conda_auth_handlers() -> Iterable[CondaAuthHandler]:
+    """The request router: conda selects it for the upstream roots listed in the drop-in's
+    ``channel_settings`` and hands it every request for them (routing/handler.py)."""
+    from conda.plugins.types import CondaAuthHandler
+
+    from .routing.handler import TunaAuth
+    from .routing.urls import AUTH_NAME
+
+    yield CondaAuthHandler(name=AUTH_NAME, handler=TunaAuth)
+
+
 def _mirror_failure_observed(event) -> None:
-    from .routing.failover import record_failure
+    from .routing.handler import record_failure
 
     record_failure(event.exc_value)
 
@@ -205,13 +220,15 @@ def _arch_failure_observed(event) -> None:
 
 @plugins.hookimpl
 def conda_exception_observers():
-    """A mirror that fails mid-command is remembered, so the next command fails over at once."""
+    """conda 26.5+: a site that fails mid-command is remembered (at most 30 s), so the next
+    command skips it at once."""
     from conda.plugins.types import CondaExceptionObserver
 
     yield CondaExceptionObserver(
         name="conda-tuna-mirror-failure",
         hook=_mirror_failure_observed,
-        watch_for={"CondaHTTPError", "UnavailableInvalidChannel", "CondaSSLError"},
+        # package downloads fail as a CondaMultiError of CondaHTTPErrors
+        watch_for={"CondaHTTPError", "CondaMultiError"},
     )
 
     # conda 26.5-26.6 (no error hints yet): the architecture diagnosis of a failed solve
@@ -226,14 +243,16 @@ def conda_exception_observers():
 def conda_request_headers(host: str, path: str) -> Iterable[CondaRequestHeader]:
     """The last line of the credential guard: no request with credentials reaches a mirror.
 
-    conda calls this for every HTTP request, with its host and path, before sending it.
+    conda calls this for every HTTP request, with the host and path conda asked for (routed
+    requests show their upstream URL here, so only an old drop-in or a hand-written mirror
+    URL can trip it).
     """
     from conda.base.context import context
 
-    if context.plugins.tuna_mirror_url:
-        from .routing.credentials import guard_request
+    if getattr(context.plugins, "tuna_mirror_url", ""):
+        from .routing.handler import guard_request
 
-        guard_request(host, path, context.plugins.tuna_mirror_url)
+        guard_request(host, path)
     return ()
 
 

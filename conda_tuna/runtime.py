@@ -12,17 +12,25 @@ from .pypi import PIP_GUARDED_COMMANDS  # not the adapter: loaded only when need
 
 
 def pre_command(command: str) -> None:
-    """Before create/install/update/env/search/remove: guard credentials, check the mirror."""
-    plugins = context.plugins
-    if getattr(plugins, "tuna_mirror_url", ""):
-        from .routing.credentials import install
+    """Before create/install/update/env/search/remove: an old drop-in, the pip rule.
 
-        install()
-        # failover (issue 5): cached health check of the mirror; re-point if it is down
-        if not context.offline and plugins.tuna_failover not in (False, "false", "False"):
-            from .routing.failover import pre_command as failover_pre_command
+    Routing itself needs no step here: conda hands every request to conda-tuna's auth
+    handler (routing/handler.py).
+    """
+    if getattr(context.plugins, "tuna_mirror_url", ""):
+        _warn_old_drop_ins()
+        # issue 9: the mirror's liveness check overlaps conda's start-up (best effort: a
+        # failure here only means the first request waits for the check)
+        from conda.exceptions import CondaError
 
-            failover_pre_command(command)
+        from .routing.handler import start_early
+
+        try:
+            start_early()
+        except CondaError:
+            raise
+        except Exception:
+            pass
     # conda first, then pip (issue 4): warn/refuse before conda changes an env with pip pkgs
     if command in PIP_GUARDED_COMMANDS:
         from .pypi.adapter import pre_command as pip_pre_command
@@ -37,3 +45,22 @@ def post_command(command: str) -> None:
         from .pypi.adapter import post_command as pip_post_command
 
         pip_post_command(command)
+
+
+def _warn_old_drop_ins() -> None:
+    """issue 9: a conda-tuna 0.1 drop-in still rewrites channel URLs; say how to replace it.
+
+    Reads conda's already-parsed configuration (no file access, nothing heavy imported):
+    this runs before every fetching command.
+    """
+    from .config.dropin import FILE_NAME, OLD_ROUTING_KEYS
+
+    for source, raw in context.raw_data.items():
+        if str(source).endswith(FILE_NAME) and any(key in raw for key in OLD_ROUTING_KEYS):
+            import sys
+
+            from .i18n import _
+
+            print(_("conda-tuna: {file} was written by conda-tuna 0.1 and still rewrites "
+                    "channel URLs (your environments record the mirror); run `conda tuna "
+                    "enable` to replace it.").format(file=source), file=sys.stderr)

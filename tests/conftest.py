@@ -28,6 +28,7 @@ from tests.support.conda_runner import (
     solvers_under_test,
 )
 from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job
+from tests.support.world import World, start_world, upstream_twin
 
 
 def pytest_collection_modifyitems(config, items):
@@ -128,3 +129,18 @@ def upstream(upstream_tree):
 def sandbox(request, tmp_path) -> CondaSandbox:
     """A throw-away conda user, running the test's solver."""
     return CondaSandbox(tmp_path, solver=current_solver(request.node))
+
+
+@pytest.fixture(scope="session")
+def twin_upstream_tree(tmp_path_factory, mirror_tree) -> MirrorTree:
+    """An upstream with the mirror's exact package bytes, plus unmirrored channels."""
+    return upstream_twin(mirror_tree.root, tmp_path_factory.mktemp("twin-upstream"))
+
+
+@pytest.fixture
+def world(mirror_tree, twin_upstream_tree, tmp_path) -> World:
+    """Loopback tuna, bfsu (same tree) and upstream; see tests/support/world.py."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        yield start_world(stack, mirror_tree.root, twin_upstream_tree.root, tmp_path)

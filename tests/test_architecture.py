@@ -11,7 +11,7 @@ that graph:
   only ``base`` and ``i18n``; a module of a feature package
   (mirrors, routing, archcheck, pypi, installers, config) imports only its own package,
   ``base``, ``mirrors`` and other features' pure modules; pure modules import only their own
-  package, ``mirrors`` and ``base``;
+  package, ``mirrors``, ``base`` and ``i18n``;
 * ``plugin.py`` imports nothing from conda-tuna at module level (conda imports it on every
   command);
 * nothing but ``plugin.py`` and the CLI itself imports ``conda_tuna.cli``.

@@ -20,11 +20,6 @@ def home() -> Path:
     return Path(os.path.expanduser("~"))
 
 
-def windows() -> bool:
-    """True when conda's target platform is Windows (adds pkgs/msys2 to `defaults`)."""
-    return context.subdir.startswith("win-")
-
-
 def env_prefix(required: bool = False) -> Path | None:
     """The environment named by -n/-p, else the active one (None when only base is active)."""
     args = context._argparse_args or {}
@@ -36,22 +31,65 @@ def env_prefix(required: bool = False) -> Path | None:
     return Path(context.target_prefix) if required else None
 
 
-def custom_multichannels_win() -> bool:
-    """conda 26+ lets custom_multichannels['defaults'] beat default_channels; 24-25 do not."""
-    from conda import __version__
+def read_order(path: str | Path) -> int:
+    """Where conda reads the config file `path` in its search path (lower = earlier).
 
-    try:
-        return int(__version__.split(".", 1)[0]) >= 26
-    except ValueError:
-        return True
+    Mirrors ``conda.base.constants.SEARCH_PATH`` (files, and ``*.yml`` in ``condarc.d/``
+    directories), expanded as conda expands it. Anything else (``envvars``, ``cmd_line``)
+    comes after every file. conda merges sequence settings such as ``channel_settings`` with
+    **later sources first**, and its session code keeps the last match, so the file read
+    earlier wins a ``channel_settings`` tie.
+    """
+    from conda.base.constants import SEARCH_PATH
+
+    text = str(path)
+    if text in ("envvars", "cmd_line"):
+        return len(SEARCH_PATH) + 1
+    target = Path(text).expanduser().resolve()
+    for index, entry in enumerate(SEARCH_PATH):
+        expanded = _expand_search_entry(entry)
+        if expanded is None:
+            continue
+        if entry.endswith("/") and target.parent == expanded:
+            return index
+        if target == expanded:
+            return index
+    return len(SEARCH_PATH)
 
 
-def later_default_channels(own_file: Path) -> list[str]:
-    """Sources read after `own_file` that set default_channels (merged with ours on conda<26)."""
-    sources = list(config_sources().items())
-    names = [name for name, _ in sources]
-    start = names.index(str(own_file)) + 1 if str(own_file) in names else 0
-    return [name for name, values in sources[start:] if values.get("default_channels")]
+def _expand_search_entry(entry: str) -> Path | None:
+    """One SEARCH_PATH entry with $CONDA_ROOT, $CONDA_PREFIX, $CONDARC, $XDG_CONFIG_HOME and
+    ~ expanded (None when the variable it needs is unset)."""
+    values = {
+        "$CONDA_ROOT": context.root_prefix,
+        "$CONDA_PREFIX": os.environ.get("CONDA_PREFIX") or "",
+        "$CONDARC": os.environ.get("CONDARC") or "",
+        "$XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME") or "",
+    }
+    for name, value in values.items():
+        if entry.startswith(name):
+            if not value:
+                return None
+            entry = str(value) + entry[len(name):]
+    return Path(os.path.expanduser(entry.rstrip("/"))).resolve()
+
+
+def channel_base_urls(channel: str, subdir: str) -> list[str]:
+    """The base URL(s) conda resolves `channel` to (a name, `defaults`, or a URL), for one
+    subdir, credentials included (conda's own resolution: channel_alias, default_channels,
+    custom_channels, ...)."""
+    from conda.models.channel import Channel
+
+    # urls() exists on Channel and MultiChannel in every conda 24-26; .channels does not
+    urls = Channel(channel).urls(True, (subdir,))
+    return list(dict.fromkeys(u[: -len(subdir) - 1] for u in urls if u.endswith("/" + subdir)))
+
+
+def canonical_name(url: str) -> str | None:
+    """The channel name conda's session code matches ``channel_settings[].channel`` against."""
+    from conda.models.channel import Channel
+
+    return Channel.from_url(url).canonical_name
 
 
 def config_sources() -> dict[str, dict[str, object]]:

@@ -35,7 +35,6 @@ class NumberSetting:
 
 
 PROBE_TIMEOUT = NumberSetting("tuna_probe_timeout", 3.0, 0.05, 60.0)
-HEALTH_CACHE_SECONDS = NumberSetting("tuna_health_cache_seconds", 600.0, 0.0, 7 * 86400.0)
 SYNC_MAX_AGE_HOURS = NumberSetting("tuna_sync_max_age_hours", 24.0, 0.0, 24 * 3650.0)
 
 

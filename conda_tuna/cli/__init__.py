@@ -45,10 +45,12 @@ def _configure_enable(sub) -> None:
     p = sub.add_parser(
         "enable",
         help="Send conda (and optionally pip) through a mirror.",
-        description="Write one conda-tuna config file (a condarc.d drop-in) that routes "
-        "`defaults`, every mirrored channel name and explicit upstream URLs to the mirror. "
-        "Channels the mirror does not carry, and any URL with credentials, stay upstream. "
-        "Your own .condarc is never edited; `conda tuna disable` undoes everything.",
+        description="Write one conda-tuna config file (a condarc.d drop-in) whose "
+        "channel_settings hand conda's requests for Anaconda's upstream hosts to conda-tuna, "
+        "which sends each one to the mirror (failing over per request). conda keeps recording "
+        "the channels' own URLs. Channels the mirror does not carry, and any URL with "
+        "credentials, go upstream untouched. Your own .condarc is never edited; "
+        "`conda tuna disable` undoes everything.",
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--mirror", metavar="NAME",
@@ -70,6 +72,10 @@ def _configure_enable(sub) -> None:
     p.add_argument("--migrate", action="store_true",
                    help="Replace hand-written mirror settings in your .condarc (mirror URLs in "
                    "channels, a mirror channel_alias, pkgs/free, ...) after backing it up.")
+    p.add_argument("--force", action="store_true",
+                   help="Enable even when your own channel_settings select another auth "
+                   "handler for the upstream URLs conda-tuna routes (enable explains who "
+                   "wins).")
     add_output_and_prompt_options(p)
 
 

@@ -184,8 +184,9 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
     count = len(next(iter(results.values()), []))
     for note in env.notes:
         print(note)
-    shown = ", ".join(redact(c) for c in channels)
-    print(f"Checking {count} conda spec(s) from {source} in: {shown}")
+    shown = ", ".join(redact(c) for c in channels)  # never print a token or password
+    print(_("Checking {count} conda spec(s) from {source} in: {channels}").format(
+        count=count, source=source, channels=shown))
     for platform in platforms:
         rows = results[platform]
         bad = sum(r.status != AVAILABLE for r in rows)

@@ -68,10 +68,20 @@ def _legacy_drop_in(scope: str, dry_run: bool) -> str | None:
     return str(path)
 
 
+def _is_old_drop_in(scope: str) -> bool:
+    """True when the scope's drop-in was written by conda-tuna 0.1 (it rewrote channel URLs
+    to the mirror, so environments created with it name the mirror in their records)."""
+    try:
+        found = dropin.read(drop_in_path(scope))
+    except TunaError:  # not conda-tuna's text (edited): the journal decides what happens
+        return False
+    return found is not None and dropin.is_old(found.text)
+
+
 def collect(args: Namespace) -> dict[str, object]:
     """Undo every scope (or the one given); what happened, JSON-ready."""
     dry = bool(context.dry_run)
-    removed: list[dict[str, str]] = []
+    removed: list[dict[str, object]] = []
     pip: list[dict[str, object]] = []
     notes: list[str] = []
     for scope in _scopes(args.scope):
@@ -81,19 +91,20 @@ def collect(args: Namespace) -> dict[str, object]:
             if args.scope:
                 raise
             continue  # no environment for the env scope
+        old = _is_old_drop_in(scope)
         results = _undo_scope(scope, dry)
         legacy = _legacy_drop_in(scope, dry)
         for r in results:
             if r.note:
                 notes.append(r.note)
             if r.feature == dropin.FEATURE and r.how not in ("kept-dir", "removed-dir"):
-                removed.append({"scope": scope, "file": r.path, "how": r.how,
+                removed.append({"scope": scope, "file": r.path, "how": r.how, "old": old,
                                 **({"saved": r.saved} if r.saved else {})})
             elif r.feature == "pip" and r.how not in ("kept-dir", "removed-dir"):
                 pip.append({"file": r.link or r.path, "how": r.how, "backup": r.saved,
                             "scope": scope})
         if legacy:
-            removed.append({"scope": scope, "file": legacy, "how": "deleted"})
+            removed.append({"scope": scope, "file": legacy, "how": "deleted", "old": old})
     from ..pypi.adapter import legacy_pip_restore, remove_all_markers
 
     pip += legacy_pip_restore(args.scope, dry_run=dry)
@@ -122,6 +133,10 @@ def execute(args: Namespace) -> int:
         if item.get("saved"):
             print(_("  You had edited it; your copy is saved as {saved}.").format(
                 saved=item["saved"]))
+        if item.get("old"):
+            print(_("That file was written by conda-tuna 0.1 (it rewrote channel URLs to the "
+                    "mirror); environments created with it still name the mirror in their "
+                    "records."))
     for item in pip:  # type: ignore[union-attr]
         how = str(item["how"])
         if dry:

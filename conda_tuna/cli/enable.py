@@ -8,6 +8,7 @@ from conda.base.context import context
 
 from ..config import dropin
 from ..config.adapter import build, drop_in_change, journal_session
+from ..i18n import _
 from .output import emit_json
 
 if TYPE_CHECKING:
@@ -15,10 +16,13 @@ if TYPE_CHECKING:
 
     from ..mirrors.catalog import Mirror
 
+
 def _print_table(routes) -> None:
     width = max((len(r.channel) for r in routes), default=8)
     for r in routes:
-        print(f"  {r.channel:<{width}}  -> {r.url}  [{r.via}: {r.reason}]")
+        print(_("  {channel}  {channel_url}  -> {url}  [{via}: {reason}]").format(
+            channel=f"{r.channel:<{width}}", channel_url=r.channel_url, url=r.url, via=r.via,
+            reason=r.reason))
 
 
 def _write(args: Namespace, plan: dict[str, object],
@@ -59,11 +63,13 @@ def execute(args: Namespace) -> int:
             emit_json({"success": True, "dry_run": True, "file": str(path), "scope": args.scope,
                        "mirror": {"name": mirror.name, "url": mirror.root},
                        "content": text, "channels": [r.to_json() for r in plan["routes"]],
-                       "notes": plan["notes"]})
+                       "notes": plan["notes"], "conflicts": plan["conflicts"],
+                       "replaced_old": plan["replaced_old"]})
         else:
             print(f"Would write {path}:\n")
             print(text)
-            print("Channels would go:")
+            print(_("Requests for each channel would go (conda keeps recording the channel's "
+                    "own URL):"))
             _print_table(plan["routes"])
             for note in plan["notes"]:
                 print(note)
@@ -78,14 +84,17 @@ def execute(args: Namespace) -> int:
         emit_json({"success": True, "changed": changed, "file": str(path), "scope": args.scope,
                    "mirror": {"name": mirror.name, "url": mirror.root, "why": plan["why"]},
                    "channels": [r.to_json() for r in plan["routes"]],
-                   "added_channels": plan["added_channels"], "notes": plan["notes"], **extra})
+                   "added_channels": plan["added_channels"], "notes": plan["notes"],
+                   "conflicts": plan["conflicts"], "replaced_old": plan["replaced_old"],
+                   **extra})
         return 0
     for note in extra.get("recovered", []):  # type: ignore[union-attr]
         print(note)
     verb = "Enabled" if changed else "Already enabled (nothing changed):"
     print(f"{verb} {mirror.name} ({mirror.root}) at {args.scope} scope, {plan['why']}.")
     print(f"Config file: {path}")
-    print("Channels now go:")
+    print(_("Requests for each channel now go (conda keeps recording the channel's own "
+            "URL):"))
     _print_table(plan["routes"])
     for note in plan["notes"]:
         print(note)

@@ -43,12 +43,14 @@ def _show(inst: Installer, mirror: Mirror, why: str) -> None:
 
 def _download(inst: Installer, directory: str) -> dict[str, object]:
     from ..installers.download import download
+    from ..mirrors.adapter import probe_config
 
     try:
         result = download(
             inst.url, directory, checksum_url=inst.checksum_url,
             progress=not context.json and not context.quiet and sys.stderr.isatty(),
             checksum_note="" if inst.checksum_expected else CHECKSUMS[inst.flavor],
+            config=probe_config(),  # conda's proxies and TLS, no credentials
             # Miniforge always publishes a .sha256: its absence means an incomplete mirror
             require_checksum=inst.checksum_expected,
         )

@@ -1,50 +1,75 @@
-"""`conda tuna status`: is the mirror on, where does each channel really go, and why."""
+"""`conda tuna status`: is routing on, where do each channel's requests go now, and why.
+
+conda names every channel by its own (upstream) URL, in its output and its records; the
+mirror is chosen per request. So this is where the mirror becomes visible: per channel, the
+URL its requests go to now (`url`), through which site (`via`, `mirror`), and why -- including
+a site remembered as failed a moment ago, a stale mirror, and a user's own
+``channel_settings`` entry that takes the URLs away from conda-tuna.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from conda.base.context import context
 
-from ..base.context import (
-    config_sources,
-    configured_channels,
-    custom_multichannels_win,
-    windows,
-)
-from ..config.adapter import existing_drop_ins, finish_interrupted
-from ..mirrors.adapter import configured_mirror
+from ..base.context import canonical_name, channel_base_urls, config_sources, configured_channels
+from ..base.urls import redact
+from ..config.adapter import channel_settings_conflicts, existing_drop_ins, finish_interrupted
+from ..i18n import _
+from ..mirrors import adapter as mirror_adapter
 from ..mirrors.catalog import Mirror
-from ..routing.routes import MIRROR, UPSTREAM, Route, has_credentials, redact, route
+from ..mirrors.health import cache_dir
+from ..routing.chain import STALE, SYNC_FACT_SECONDS, Failure, FailureMemory, SyncFacts, is_stale
+from ..routing.routes import UPSTREAM, Route, explain
+from ..routing.urls import (
+    AUTH_NAME,
+    Candidate,
+    Skip,
+    effective_entry,
+    handler_of,
+    understand,
+)
 from .output import emit_json
 
 if TYPE_CHECKING:
     from argparse import Namespace
 
-# settings whose later definition takes a channel away from the mirror
+#: settings in the user's files that send a channel name somewhere else than upstream
 _MAP_KEYS = ("custom_channels", "custom_multichannels", "migrated_custom_channels")
 
 
-def shadows(own_file: str | None, own_settings: dict[str, object]) -> list[dict[str, str]]:
-    """Settings in sources read after conda-tuna's file that override what it set."""
+def _off_upstream(value: object, upstreams) -> bool:
+    """True when a channel setting's value (a URL or a list of them) points somewhere that is
+    not an upstream root conda-tuna routes."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    found = [understand(f"{str(v).rstrip('/')}/x/noarch/repodata.json", upstreams)
+             for v in values]
+    return any(isinstance(u, Skip) and not u.upstream_url for u in found)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(redact(str(v)) for v in value)
+    return redact(str(value))
+
+
+def shadows(own_file: str | None, upstreams) -> list[dict[str, str]]:
+    """Settings in other config sources that change where conda-tuna's requests go: channel
+    maps and aliases that move names off the upstream hosts, another plugins.tuna_mirror_url."""
     found: list[dict[str, str]] = []
-    sources = list(config_sources().items())
-    names = [s for s, _ in sources]
-    start = names.index(own_file) + 1 if own_file in names else 0
-    for source, values in sources[start:]:
+    for source, values in config_sources().items():
+        if source == own_file:
+            continue
         for key in _MAP_KEYS:
-            ours = own_settings.get(key) or {}
             for name, value in dict(values.get(key) or {}).items():
-                if name in ours and ours[name] != value:
+                if _off_upstream(value, upstreams):
                     found.append({"source": source, "key": f"{key}.{name}",
-                                  "value": redact(str(value))})
-        if values.get("default_channels") and not custom_multichannels_win():
-            found.append({"source": source, "key": "default_channels",
-                          "value": ", ".join(redact(str(v)) for v in values["default_channels"])})
-        if values.get("channel_alias"):
-            found.append({"source": source, "key": "channel_alias",
-                          "value": redact(str(values["channel_alias"]))})
+                                  "value": _shown(value)})
+        for key in ("default_channels", "channel_alias"):
+            value = values.get(key)
+            if value and _off_upstream(value, upstreams):
+                found.append({"source": source, "key": key, "value": _shown(value)})
         plugin_values = dict(values.get("plugins") or {})
         if "tuna_mirror_url" in plugin_values:
             found.append({"source": source, "key": "plugins.tuna_mirror_url",
@@ -52,45 +77,88 @@ def shadows(own_file: str | None, own_settings: dict[str, object]) -> list[dict[
     return found
 
 
-def _resolved_urls(channel: str) -> list[str]:
-    """The base URL(s) conda really uses for `channel`, with the credential guard active."""
-    from conda.models.channel import Channel
+def _owner(url: str) -> tuple[str | None, str | None]:
+    """The auth handler conda selects for `url` and the config file of that entry."""
+    entry = effective_entry([dict(e) for e in context.channel_settings], url,
+                            canonical_name(url))
+    name = handler_of(entry)
+    if entry is None or name == AUTH_NAME:
+        return name, None
+    for source, values in config_sources().items():
+        if any(dict(e) == dict(entry) for e in values.get("channel_settings") or ()):
+            return name, source
+    return name, None
 
-    # urls() exists on Channel and MultiChannel in every conda 24-26; .channels does not
-    subdir = context.subdir
-    urls = Channel(channel).urls(True, (subdir,))
-    return list(dict.fromkeys(u[: -len(subdir) - 1] for u in urls if u.endswith("/" + subdir)))
+
+def _culprit(channel: str, shadowed: list[dict[str, str]]) -> dict[str, str] | None:
+    """The setting that moved `channel` off the upstream hosts, if the user made one."""
+    head = channel.split("/")[0]
+    for s in shadowed:
+        key = s["key"]
+        if key.endswith(f".{channel}") or key.endswith(f".{head}"):
+            return s
+    for s in shadowed:
+        if (channel == "defaults" and s["key"] == "default_channels") or (
+                channel != "defaults" and "://" not in channel and s["key"] == "channel_alias"):
+            return s
+    return None
 
 
-def channel_rows(mirror: Mirror | None, shadowed: list[dict[str, str]]) -> list[Route]:
-    """One row per channel: conda's real URL, mirror or upstream, and the reason."""
+def _unusable(memory: FailureMemory, facts: SyncFacts, max_age: float, now: float,
+              fresh_later: set[str]):
+    """What the handler would pass over now (no network): sites remembered as failed in the
+    last 30 s, stale mirrors while a fresh one follows."""
+    def check(cand: Candidate) -> Failure | None:
+        failure = memory.down(cand.key)
+        if failure is not None:
+            return failure
+        if cand.mirror is not None:
+            known, synced = facts.get(cand.mirror.root)
+            if known and is_stale(synced, max_age, now) and fresh_later:
+                return Failure(_("stale (last sync older than {hours:g} h)").format(
+                    hours=max_age), STALE)
+        return None
+    return check
+
+
+def channel_rows(mirror: Mirror | None, chain: list[Mirror | None], upstreams,
+                 shadowed: list[dict[str, str]]) -> list[Route]:
+    """One row per channel URL: where its requests go now, and why."""
+    import time
+
     names = list(dict.fromkeys([*configured_channels(), "defaults", "conda-forge"]))
+    cache = cache_dir()
+    memory = FailureMemory(cache / "failures.json")
+    facts = SyncFacts(cache / "sync.json", SYNC_FACT_SECONDS)
+    max_age = mirror_adapter.max_age_hours()
+    now = time.time()
+    fresh = {m.root for m in chain if m is not None and not is_stale(
+        facts.get(m.root)[1], max_age, now)}
+    unusable = _unusable(memory, facts, max_age, now, fresh)
     rows: list[Route] = []
+    subdir = context.subdir
     for name in names:
-        expected = route(name, mirror, windows=windows()) if mirror else []
-        for i, url in enumerate(_resolved_urls(name)):
-            host = urlsplit(url).netloc.rpartition("@")[2].lower()
-            via = MIRROR if mirror and host == mirror.host else UPSTREAM
-            shown = redact(name)
-            if not mirror:
-                reason = "conda-tuna is not enabled"
-            elif has_credentials(name):
-                reason = "carries credentials: kept upstream, never sent to a mirror"
-            elif i < len(expected) and expected[i].via == via:
-                reason = expected[i].reason
-            else:
-                culprit = next((s for s in shadowed if name.split("/")[0] in s["key"]
-                                or (name == "defaults" and "defaults" in s["key"])), None)
-                reason = (f"shadowed by {culprit['key']} in {culprit['source']}" if culprit
-                          else "conda's configuration sends it elsewhere")
-            rows.append(Route(shown, redact(url), via, reason))
+        for base in channel_base_urls(name, subdir):
+            url = f"{base}/{subdir}/repodata.json"
+            handler, source = _owner(url)
+            row = explain(name, base, subdir, chain if mirror else [], upstreams,
+                          handler=handler, handler_source=source, unusable=unusable)
+            understood = understand(url, upstreams)
+            if mirror and row.via == UPSTREAM and isinstance(understood, Skip) \
+                    and not understood.upstream_url:
+                culprit = _culprit(name, shadowed)
+                if culprit is not None:
+                    row = Route(row.channel, row.url, row.via, _(
+                        "shadowed by {key} in {source}: conda resolves it to a URL "
+                        "conda-tuna does not route").format(key=culprit["key"],
+                                                           source=culprit["source"]),
+                        row.channel_url)
+            rows.append(row)
     return rows
 
 
 def collect(args: Namespace) -> dict[str, object]:
     """The whole status as one JSON-ready dict."""
-    from ..routing.credentials import install
-
     recovered = finish_interrupted()  # base/journal.py: a killed enable/disable is finished
     if recovered:
         from conda.base.context import reset_context
@@ -98,34 +166,44 @@ def collect(args: Namespace) -> dict[str, object]:
         reset_context(argparse_args=context._argparse_args)  # files changed: read them again
         context.__dict__.pop("plugins", None)  # conda 24-25 keep the settings read before
     drop_ins = existing_drop_ins()
-    mirror = configured_mirror()
-    if mirror is not None:
-        install()
-    own = next((d for _, d in reversed(drop_ins) if d.meta.get("url") == (mirror and mirror.root)),
+    upstreams = mirror_adapter.known_upstreams()
+    mirror, off_reason = mirror_adapter.mirror_setting()
+    chain, notes = mirror_adapter.routing_chain(mirror) if mirror else ([], [])
+    own = next((d for _s, d in reversed(drop_ins)
+                if d.meta.get("url") == (mirror and mirror.root)),
                drop_ins[-1][1] if drop_ins else None)
     scope = next((s for s, d in drop_ins if d is own), None)
-    own_settings = _own_settings(own.path) if own else {}
-    shadowed = shadows(str(own.path) if own else None, own_settings)
+    own_file = str(own.path) if own else None
+    shadowed = shadows(own_file, upstreams)
+    conflicts = channel_settings_conflicts(upstreams, configured_channels(), own.path) \
+        if own else []
+    enabled = bool(mirror and own)
+    if not drop_ins:
+        routing_note = _("conda-tuna is not enabled (run `conda tuna enable`)")
+    elif mirror is None:
+        routing_note = _("routing is off: {why}").format(why=off_reason)
+    else:
+        routing_note = None
     status: dict[str, object] = {
-        "enabled": bool(mirror and own),
+        "enabled": enabled,
+        "routing": {"on": enabled, "why_off": routing_note,
+                    "chain": [m.name if m else "upstream" for m in chain],
+                    "notes": notes},
         "scope": scope,
-        "file": str(own.path) if own else None,
+        "file": own_file,
         "files": [{"scope": s, "file": str(d.path), "mirror": d.meta.get("mirror")}
                   for s, d in drop_ins],
         "mirror": {"name": mirror.name, "url": mirror.root} if mirror else None,
-        "channels": [r.to_json() for r in channel_rows(mirror, shadowed)],
+        "channels": [r.to_json() for r in channel_rows(mirror if own else None, chain,
+                                                        upstreams, shadowed)],
+        "channel_settings_conflicts": conflicts,
         "shadowed_by": shadowed,
         "subdir": context.subdir,
         "recovered": recovered,
     }
-    from ..mirrors.adapter import sync_section  # issue 5: the mirror's freshness
-
-    status["sync"] = sync_section(mirror, offline=getattr(args, "offline", False))
+    status["sync"] = mirror_adapter.sync_section(mirror if own else None,
+                                                 offline=getattr(args, "offline", False))
     return status
-
-
-def _own_settings(path) -> dict[str, object]:
-    return dict(config_sources().get(str(path), {}))
 
 
 def _print(status: dict[str, object]) -> None:
@@ -136,8 +214,9 @@ def _print(status: dict[str, object]) -> None:
         print(f"conda-tuna: enabled at {status['scope']} scope")
         print(f"  file:   {status['file']}")
         print(f"  mirror: {mirror['name']}  {mirror['url']}")
+        print(_("  chain:  {chain}").format(chain=" -> ".join(status["routing"]["chain"])))
     elif status["files"]:
-        print("conda-tuna: a config file exists but conda does not read it as enabled:")
+        print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
             print(f"  {item['file']} ({item['scope']} scope)")
     else:
@@ -145,12 +224,18 @@ def _print(status: dict[str, object]) -> None:
     print(f"  platform: {status['subdir']}")
     rows = status["channels"]
     if rows:
-        print("Channels (the URL conda will really use):")
+        print(_("Channels (conda records the channel's own URL; requests go to the URL "
+                "shown):"))
         width = max(len(r["channel"]) for r in rows)
         for r in rows:
             print(f"  {r['channel']:<{width}}  {r['via']:<8}  {r['url']}  ({r['reason']})")
+    for c in status["channel_settings_conflicts"]:
+        who = _("yours wins: conda-tuna does not route these URLs") if c["wins"] == "user" \
+            else _("conda-tuna's wins for the URLs it routes")
+        print(_("channel_settings: {channel} -> auth {auth} in {source} ({who})").format(
+            channel=c["channel"], auth=c["auth"], source=c["source"], who=who))
     if status["shadowed_by"]:
-        print("Settings read after conda-tuna's file that change where channels go:")
+        print(_("Settings in your configuration that change where channels go:"))
         for s in status["shadowed_by"]:
             print(f"  {s['key']} = {s['value']}  (set in {s['source']})")
     from ..mirrors.sync import print_section  # issue 5: the mirror's freshness

@@ -20,19 +20,22 @@ from conda.base.context import context
 from .. import __version__
 from ..base import journal as change_journal
 from ..base.context import (
+    canonical_name,
+    channel_base_urls,
+    config_sources,
     configured_channels,
-    custom_multichannels_win,
     env_prefix,
     home,
-    later_default_channels,
+    read_order,
     stdin_is_interactive,
-    windows,
 )
 from ..base.errors import TunaError
+from ..base.urls import redact
 from ..i18n import _
 from ..mirrors.catalog import Mirror, resolve_mirror
 from ..pypi.pipconf import strip_bytes
-from ..routing.routes import conda_settings, route_table
+from ..routing.routes import Route, explain
+from ..routing.urls import AUTH_NAME, channel_settings_entries, entry_matches, handler_of
 from . import dropin
 from .dropin import FILE_NAME, DropIn
 from .legacy import Change, analyse, apply, backup_path
@@ -126,11 +129,12 @@ def existing_drop_ins() -> list[tuple[str, DropIn]]:
 
 
 # --------------------------------------------------------------------------- enable plan
-LICENCE_NOTE = (
-    "Note: Anaconda's terms require a paid licence to use its repository (`defaults`: "
-    "pkgs/main, pkgs/r), mirrors included, in organisations of more than 200 people. "
-    "conda-forge is free for everyone: `conda tuna enable --channels conda-forge`."
-)
+def _licence_note() -> str:
+    return _(
+        "Note: Anaconda's terms require a paid licence to use its repository (`defaults`: "
+        "pkgs/main, pkgs/r), mirrors included, in organisations of more than 200 people. "
+        "conda-forge is free for everyone: `conda tuna enable --channels conda-forge`."
+    )
 
 
 def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
@@ -139,7 +143,15 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
         from ..mirrors.adapter import choose_auto_mirror
 
         return choose_auto_mirror()
-    mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
+    from ..mirrors.adapter import known_mirrors
+
+    known = known_mirrors()
+    if args.mirror is not None and args.mirror.strip().lower() in known:
+        mirror = known[args.mirror.strip().lower()]
+    else:
+        mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
+        # a root the known set names (the catalog, or the test override) keeps its name
+        mirror = next((m for m in known.values() if m.root == mirror.root), mirror)
     why = ("given by --url" if args.url is not None
            else ("chosen by --mirror" if args.mirror is not None else "default"))
     return mirror, why
@@ -170,13 +182,115 @@ def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | N
                     hint="Run again with --channels defaults or --channels conda-forge.")
 
 
+def _representative_urls(upstreams, channels: list[str]) -> list[str]:
+    """URLs whose handler decides whether conda-tuna sees a channel's requests: each upstream
+    root's usual channels, and every configured channel as conda resolves it."""
+    urls: list[str] = []
+    for upstream in upstreams:
+        for name in ("conda-forge", "main"):
+            urls.append(f"{upstream.channel_url(name)}/noarch/repodata.json")
+    for channel in channels:
+        try:
+            bases = channel_base_urls(channel, "noarch")
+        except Exception:  # a channel conda cannot parse is conda's error to report
+            continue
+        urls.extend(f"{base}/noarch/repodata.json" for base in bases)
+    return list(dict.fromkeys(urls))
+
+
+def channel_settings_conflicts(upstreams, channels: list[str],
+                               own_file: Path) -> list[dict[str, object]]:
+    """Users' own ``channel_settings`` entries selecting another auth handler for URLs that
+    conda-tuna routes, and who wins once conda-tuna's file at `own_file` is in place.
+
+    conda merges ``channel_settings`` with later config files first and keeps the last
+    matching entry, so the file read *earlier* wins: a user-scope drop-in beats
+    ``~/.condarc``; an env-scope drop-in loses to it (routing would then be off for those
+    URLs without a word).
+    """
+    patterns = [e["channel"] for e in channel_settings_entries(upstreams)]
+    ours = read_order(own_file)
+    found: dict[tuple[str, str], dict[str, object]] = {}
+    for source, values in config_sources().items():
+        if source == str(own_file):
+            continue
+        for entry in values.get("channel_settings") or ():
+            entry = dict(entry)
+            name = handler_of(entry)
+            if name in (None, AUTH_NAME):
+                continue
+            for url in _representative_urls(upstreams, channels):
+                if not any(entry_matches(p, url, None) for p in patterns):
+                    continue
+                if entry_matches(str(entry.get("channel", "")), url, canonical_name(url)):
+                    wins = "user" if read_order(source) < ours else "conda-tuna"
+                    found[(source, str(entry.get("channel")))] = {
+                        "source": source, "channel": redact(str(entry.get("channel"))),
+                        "auth": name, "wins": wins}
+                    break
+    return list(found.values())
+
+
+def conflict_message(conflicts: list[dict[str, object]]) -> str:
+    """Why enable refuses, and what each choice means."""
+    lines = [_("Your own channel_settings select another auth handler for URLs conda-tuna "
+               "routes:")]
+    for c in conflicts:
+        if c["wins"] == "user":
+            effect = _("yours would win, so conda-tuna would not route these requests")
+        else:
+            effect = _("conda-tuna's would win: routed requests go to the mirror without "
+                       "your handler, and requests it does not route (credentials, "
+                       "unmirrored channels) still use your handler")
+        lines.append(_("  - {channel}: auth {auth} in {source} ({effect})").format(
+            channel=c["channel"], auth=c["auth"], source=c["source"], effect=effect))
+    lines.append(_("Remove or narrow that entry, or run `conda tuna enable --force` to "
+                   "enable anyway."))
+    return "\n".join(lines)
+
+
+def routing_table(mirror: Mirror, channels: list[str], upstreams,
+                  owner=None) -> list[Route]:
+    """Where each channel's requests go with `mirror` enabled (the table enable prints)."""
+    from ..mirrors.adapter import failover_enabled, fallback_setting, known_mirrors
+    from ..mirrors.health import fallback_chain
+
+    chain: list[Mirror | None] = [mirror]
+    if failover_enabled():
+        chain += fallback_chain(mirror, fallback_setting(), known_mirrors())[0]
+    rows: list[Route] = []
+    for channel in channels:
+        try:
+            bases = channel_base_urls(channel, context.subdir)
+        except Exception:
+            continue
+        for base in bases:
+            handler, source = owner(base) if owner else (AUTH_NAME, None)
+            rows.append(explain(channel, base, context.subdir, chain, upstreams,
+                                handler=handler, handler_source=source))
+    return rows
+
+
 def build(args: Namespace) -> dict[str, object]:
-    """Everything enable would write and show, without writing it."""
+    """Everything enable would write and show, without writing it.
+
+    The drop-in holds conda's ``channel_settings`` entries selecting conda-tuna's request
+    router for every upstream root, the channel list when conda has none, and conda-tuna's
+    plugin settings. Nothing that renames channels: conda keeps recording upstream URLs.
+    """
+    from ..mirrors.adapter import known_upstreams
+
     mirror, why = choose_mirror(args)
     path = drop_in_path(args.scope)
+    upstreams = known_upstreams()
     existing = configured_channels(exclude=path)
     added, note = choose_channels(args, existing)
-    settings = conda_settings(mirror, windows=windows(), channels=added)
+    conflicts = channel_settings_conflicts(upstreams, [*(added or []), *existing], path)
+    if conflicts and not getattr(args, "force", False):
+        raise TunaError(conflict_message(conflicts))
+    settings: dict[str, object] = {"channel_settings": channel_settings_entries(upstreams)}
+    if added:
+        settings["channels"] = list(added)
     settings["plugins"] = {"tuna_mirror": mirror.name, "tuna_mirror_url": mirror.root}
     meta = {
         "version": __version__,
@@ -186,17 +300,28 @@ def build(args: Namespace) -> dict[str, object]:
         "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     shown = list(dict.fromkeys([*(added or []), *existing, "defaults", "conda-forge"]))
-    table = route_table(shown, mirror, windows=windows())
+    table = routing_table(mirror, shown, upstreams)
     notes = [n for n in (note,) if n]
     if "defaults" in (added or existing):
-        notes.append(LICENCE_NOTE)
-    if not custom_multichannels_win():
-        notes += [f"Warning: {source} sets default_channels; conda < 26 merges that list with "
-                  "the mirror's, so `defaults` still reaches those URLs too. Remove it there "
-                  "(or run `conda tuna enable --migrate`)."
-                  for source in later_default_channels(path)]
+        notes.append(_licence_note())
+    notes += [conflict_message(conflicts)] if conflicts else []
+    replaced = _old_drop_in(path)
+    if replaced:
+        notes.append(_("Replacing {file}, written by conda-tuna 0.1 (it rewrote channel "
+                       "URLs); conda now keeps upstream URLs and conda-tuna routes each "
+                       "request.").format(file=path))
     return {"mirror": mirror, "why": why, "path": path, "settings": settings, "meta": meta,
-            "routes": table, "added_channels": added or [], "notes": notes}
+            "routes": table, "added_channels": added or [], "notes": notes,
+            "conflicts": conflicts, "replaced_old": replaced}
+
+
+def _old_drop_in(path: Path) -> bool:
+    """True when `path` holds a conda-tuna 0.1 drop-in (channel-mapping settings)."""
+    try:
+        found = dropin.read(path)
+    except TunaError:
+        return False
+    return found is not None and dropin.is_old(found.text)
 
 
 # --------------------------------------------------------------------------- legacy migration
@@ -337,9 +462,8 @@ def enable_mirror(mirror) -> None:
     from argparse import Namespace
 
     args = Namespace(mirror=None, url=mirror.root, allow_http=True, scope="user",
-                     initial_channel="defaults", pip=False, migrate=False)
+                     initial_channel="defaults", pip=False, migrate=False, force=False)
     plan = build(args)
-    plan["settings"]["plugins"] = {"tuna_mirror": mirror.name, "tuna_mirror_url": mirror.root}
     dropin.check_writable(plan["path"].parent)
     with journal_session("user", "enable") as journal:
         change, _changed = drop_in_change(journal, plan["path"], plan["settings"], plan["meta"])

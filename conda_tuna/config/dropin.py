@@ -37,6 +37,12 @@ SCOPES = ("user", "system", "env")
 FEATURE = "dropin"  # the journal's name for this file
 
 
+#: What conda-tuna 0.1's drop-in set to re-point channels at the mirror (it rewrote channel
+#: URLs, so the mirror ended up in conda's records). Today's drop-in sets none of them.
+OLD_ROUTING_KEYS = ("custom_channels", "custom_multichannels", "default_channels",
+                    "migrated_custom_channels", "repodata_use_shards")
+
+
 @dataclass
 class DropIn:
     """What conda-tuna wrote: the file, the metadata in its header, its text."""
@@ -95,6 +101,13 @@ def _emit(value: object, indent: int) -> list[str]:
                 lines.append(f"{pad}{_key(str(key))}: {_scalar(item)}")
     elif isinstance(value, list):
         for item in value:
+            if isinstance(item, dict) and item and not any(
+                    isinstance(v, (dict, list)) for v in item.values()):
+                # a flat mapping per item (channel_settings entries)
+                first, *rest = [f"{_key(str(k))}: {_scalar(v)}" for k, v in item.items()]
+                lines.append(f"{pad}- {first}")
+                lines.extend(f"{pad}  {line}" for line in rest)
+                continue
             if isinstance(item, (dict, list)):
                 raise TypeError("nested collections inside lists are not emitted")
             lines.append(f"{pad}- {_scalar(item)}")
@@ -109,6 +122,12 @@ def render(settings: dict[str, object], meta: dict[str, object]) -> str:
     meta_line = META_PREFIX + json.dumps(meta, sort_keys=True, ensure_ascii=True)
     body = "\n".join(_emit(settings, 0))
     return f"{HEADER}{meta_line}\n{body}\n"
+
+
+def is_old(text: str) -> bool:
+    """True for a drop-in written by conda-tuna 0.1 (it sets channel-mapping keys)."""
+    return any(line.startswith(f"{key}:") for key in OLD_ROUTING_KEYS
+               for line in text.splitlines())
 
 
 def parse_meta(text: str) -> dict[str, object] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from conda.base.context import context
 
+from ..i18n import _
 from ..mirrors import health as mirror_health
 from ..mirrors.adapter import (
     active_mirror,
@@ -36,10 +37,17 @@ def doctor_mirror_check(prefix: str, verbose: bool) -> None:
     if result.healthy:
         print(f"{OK_MARK} Mirror {mirror.name} ({mirror.root}) answers: {result.describe()}.")
     else:
-        chain, _ = mirror_health.fallback_chain(mirror, fallback_setting(), mirrors)
-        target = chain[0] if chain else None
-        print(f"{X_MARK} Mirror {mirror.name} ({mirror.root}) is failing: "
-              f"{result.describe()}. Switch: {mirror_health.switch_command(target)}")
+        chain, _notes = mirror_health.fallback_chain(mirror, fallback_setting(), mirrors)
+        sister = next((m for m in chain if m is not None), None)
+        # never `disable` for an outage: requests already fail over (upstream is slow from
+        # China); offer the next mirror, or a look at all of them
+        advice = (_("requests fail over to {name} meanwhile; to switch for good: "
+                    "{command}").format(name=sister.name,
+                                        command=mirror_health.switch_command(sister))
+                  if sister else _("compare the mirrors with `conda tuna mirrors --probe`"))
+        print(_("{mark} Mirror {name} ({root}) is failing: {why}; {advice}.").format(
+            mark=X_MARK, name=mirror.name, root=mirror.root, why=result.describe(),
+            advice=advice))
     sync = sync_section(mirror, offline=False)
     for warning in sync.get("warnings") or ():  # type: ignore[union-attr]
         print(f"{X_MARK} Mirror sync: {warning}")

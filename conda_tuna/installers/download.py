@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from ..base.errors import TunaError
 from ..base.urls import is_loopback_host
 from ..i18n import _
+from ..mirrors.health import ProbeConfig, build_opener
 
 # architecture: pure
 
@@ -73,16 +74,24 @@ class DownloadResult:
 
 
 # --------------------------------------------------------------------------- HTTP
-def _opener(url: str) -> urllib.request.OpenerDirector:
-    """An opener that honours the proxy settings, except for loopback (no proxy reaches it)."""
+def _opener(url: str, config: ProbeConfig | None = None) -> urllib.request.OpenerDirector:
+    """An opener that honours the proxy settings, except for loopback (no proxy reaches it).
+
+    With `config` (conda's proxy_servers, ssl_verify and client certificate, from the
+    conda side), conda's TLS and proxy settings apply. urllib never reads ~/.netrc: these
+    requests carry no credentials.
+    """
     if is_loopback_host(urlsplit(url).hostname or ""):
         return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    if config is not None:
+        return build_opener(config, url)
     return urllib.request.build_opener()
 
 
-def _request(url: str, headers: dict[str, str], timeout: float):
+def _request(url: str, headers: dict[str, str], timeout: float,
+             config: ProbeConfig | None = None):
     req = urllib.request.Request(url, headers={"User-Agent": user_agent(), **headers})
-    return _opener(url).open(req, timeout=timeout)
+    return _opener(url, config).open(req, timeout=timeout)
 
 
 def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
@@ -99,10 +108,10 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
                      "another mirror (`conda tuna mirrors --probe`).")
 
 
-def _must_exist(url: str, timeout: float) -> None:
+def _must_exist(url: str, timeout: float, config: ProbeConfig | None = None) -> None:
     """TunaError (as for a download) when `url` is not on the mirror; one byte is asked."""
     try:
-        with _request(url, {"Range": "bytes=0-0"}, timeout) as resp:
+        with _request(url, {"Range": "bytes=0-0"}, timeout, config) as resp:
             resp.read(1)
     except urllib.error.HTTPError as exc:
         raise _http_error(url, exc) from exc
@@ -111,14 +120,15 @@ def _must_exist(url: str, timeout: float) -> None:
                         hint=_("Check the network or try another mirror.")) from exc
 
 
-def fetch_published_sha256(checksum_url: str, timeout: float = 30) -> str | None:
+def fetch_published_sha256(checksum_url: str, timeout: float = 30,
+                           config: ProbeConfig | None = None) -> str | None:
     """The SHA-256 in a `<file>.sha256` sidecar, or None when the mirror has none (404).
 
     Any other failure is an error: a checksum that should be there but cannot be read must
     not silently turn into an unverified download.
     """
     try:
-        with _request(checksum_url, {}, timeout) as resp:
+        with _request(checksum_url, {}, timeout, config) as resp:
             text = resp.read(4096).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
@@ -272,7 +282,8 @@ def _sha256_of(path: Path) -> hashlib._Hash:
 
 
 # --------------------------------------------------------------------------- download
-def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int, str]:
+def _attempt(url: str, part: Path, timeout: float, progress: bool,
+             config: ProbeConfig | None = None) -> tuple[int, str]:
     """One GET into `part`, resuming it when it holds bytes.
 
     Returns the resume offset and the SHA-256 of the whole file, hashed while streaming (the
@@ -290,11 +301,11 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int,
         offset = 0
     headers = {"Range": f"bytes={offset}-", "If-Range": validator} if offset else {}
     try:
-        resp = _request(url, headers, timeout)
+        resp = _request(url, headers, timeout, config)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:  # our partial is longer than the file: start again
             discard_partial(part)
-            return _attempt(url, part, timeout, progress)
+            return _attempt(url, part, timeout, progress, config)
         raise _http_error(url, exc) from exc
     with resp:
         if offset and resp.status != 206:  # server ignored Range, or the file changed
@@ -331,7 +342,8 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool) -> tuple[int,
 def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
              expected_sha256: str | None = None, checksum_url: str | None = None,
              progress: bool = False, retries: int = 2, timeout: float = 60,
-             checksum_note: str = "", require_checksum: bool = False) -> DownloadResult:
+             checksum_note: str = "", require_checksum: bool = False,
+             config: ProbeConfig | None = None) -> DownloadResult:
     """Download `url` into `dest_dir`, resuming and verifying; see the module docstring.
 
     `expected_sha256` wins over `checksum_url` (a `.sha256` sidecar, fetched first; a 404
@@ -344,10 +356,10 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     name = filename or Path(urlsplit(url).path).name
     final, part = dest / name, dest / (name + ".part")
     expected = (expected_sha256 or "").lower() or (
-        fetch_published_sha256(checksum_url, timeout) if checksum_url else None)
+        fetch_published_sha256(checksum_url, timeout, config) if checksum_url else None)
     source = "given" if expected_sha256 else (checksum_url if expected else None)
     if expected is None and require_checksum:
-        _must_exist(url, timeout)  # no installer at all is the better error: HTTP 404
+        _must_exist(url, timeout, config)  # no installer at all is the better error: HTTP 404
         raise TunaError(
             _("The mirror publishes no checksum for {name} ({checksum_url} is missing), "
               "though the publisher ships one; nothing was downloaded.").format(
@@ -363,7 +375,7 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     resumed_from, error, digest = 0, None, ""
     for attempt in range(retries + 1):
         try:
-            offset, digest = _attempt(url, part, timeout, progress)
+            offset, digest = _attempt(url, part, timeout, progress, config)
             resumed_from = resumed_from or offset
             error = None
             break

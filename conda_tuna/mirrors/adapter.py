@@ -1,8 +1,9 @@
-"""conda's side of mirror health: settings, proxies and TLS from conda's context.
+"""conda's side of the mirrors: the configured mirror and chain, settings, proxies and TLS.
 
 Thin adapter over the pure ``mirrors/health.py`` and ``mirrors/sync.py``, shared by
-``conda tuna mirrors``, ``conda tuna status``, ``enable --mirror auto`` and the failover
-pre-command hook, so all of them probe the same way and honour the same settings.
+``conda tuna mirrors``, ``conda tuna status``, ``enable --mirror auto`` and the request
+router (``routing/handler.py``), so all of them probe the same way and honour the same
+settings.
 """
 
 from __future__ import annotations
@@ -14,31 +15,41 @@ from conda.base.context import context
 
 from ..base.errors import TunaError
 from ..base.settings import (
-    HEALTH_CACHE_SECONDS,
     PROBE_TIMEOUT,
     SYNC_MAX_AGE_HOURS,
     NumberSetting,
     invalid,
     parse_number,
 )
+from ..i18n import _
 from . import health as mirror_health
 from . import sync as sync_status
-from .catalog import Mirror, mirror_for_root
+from .catalog import Mirror, Upstream, mirror_for_root
 from .health import AutoChoice, ProbeConfig
 
-#: The runtime health check (inside create/install/...) may hold conda this long at most.
-RUNTIME_CHECK_SECONDS = 1.0
+#: The liveness check of a site (inside create/install/...) may hold conda this long at most.
+LIVENESS_SECONDS = 1.5
 
 
 def probe_config() -> ProbeConfig:
-    """conda's User-Agent, proxy_servers and ssl_verify, for urllib probes."""
+    """conda's User-Agent, proxy_servers, ssl_verify and client certificate, for conda-tuna's
+    own requests (urllib: no ~/.netrc, no tokens; see ``mirrors/health.py``)."""
     proxies = dict(context.proxy_servers or {})
     verify = context.ssl_verify
     return ProbeConfig(
         user_agent=f"{context.user_agent} conda-tuna-probe",
         proxies={k: v for k, v in proxies.items() if "://" not in k} or None,
         verify=verify if isinstance(verify, (bool, str)) else True,
+        cert=context.client_ssl_cert or None,
+        cert_key=context.client_ssl_cert_key or None,
     )
+
+
+def _plugin_setting(name: str, default: object = None) -> object:
+    """A conda-tuna setting, or `default` when conda has not loaded plugin settings (conda
+    used as a library; conda 24's reset_context keeps a stale ``context.plugins``): the
+    request router runs inside whatever calls conda's session code."""
+    return getattr(context.plugins, name, default)
 
 
 _WARNED: set[str] = set()
@@ -53,7 +64,7 @@ def _number(setting: NumberSetting) -> float:
     from ..base.exceptions import CondaTunaError
 
     try:
-        raw = getattr(context.plugins, setting.name, None)
+        raw = _plugin_setting(setting.name)
         value, warning = parse_number(setting, raw)
     except TunaError as exc:
         raise CondaTunaError(str(exc)) from exc
@@ -71,13 +82,9 @@ def probe_timeout() -> float:
     return _number(PROBE_TIMEOUT)
 
 
-def runtime_timeout() -> float:
-    """The runtime check is bounded by about a second, or the probe timeout if smaller."""
-    return min(RUNTIME_CHECK_SECONDS, probe_timeout())
-
-
-def cache_seconds() -> float:
-    return _number(HEALTH_CACHE_SECONDS)
+def liveness_budget() -> float:
+    """One liveness check is bounded by 1.5 s, or the probe timeout if smaller."""
+    return min(LIVENESS_SECONDS, probe_timeout())
 
 
 def max_age_hours() -> float:
@@ -85,14 +92,14 @@ def max_age_hours() -> float:
 
 
 def failover_enabled() -> bool:
-    value = context.plugins.tuna_failover
+    value = _plugin_setting("tuna_failover", True)
     if isinstance(value, str):
         return value.strip().lower() not in ("false", "no", "0", "off", "")
     return bool(value)
 
 
 def fallback_setting() -> list[str]:
-    return [str(v) for v in (context.plugins.tuna_fallback_mirrors or ())]
+    return [str(v) for v in (_plugin_setting("tuna_fallback_mirrors") or ())]
 
 
 def known_mirrors() -> dict[str, Mirror]:
@@ -103,6 +110,43 @@ def known_mirrors() -> dict[str, Mirror]:
         from ..base.exceptions import CondaTunaError
 
         raise CondaTunaError(str(exc)) from exc
+
+
+def known_upstreams() -> tuple[Upstream, ...]:
+    """The upstream roots conda-tuna routes (the catalog's, or the tests' loopback stand-ins
+    from $CONDA_TUNA_UPSTREAMS_OVERRIDE); errors become CondaErrors."""
+    try:
+        return mirror_health.known_upstreams()
+    except TunaError as exc:
+        from ..base.exceptions import CondaTunaError
+
+        raise CondaTunaError(str(exc)) from exc
+
+
+def mirror_setting() -> tuple[Mirror | None, str | None]:
+    """The mirror ``plugins.tuna_mirror_url`` names, or None and why routing is off.
+
+    Routing is all or nothing: a blank or invalid URL (credentials, a token path, not a URL)
+    switches it off entirely, so nothing is half routed.
+    """
+    url = str(getattr(context.plugins, "tuna_mirror_url", "") or "").strip()
+    if not url:
+        return None, _("plugins.tuna_mirror_url is empty")
+    try:
+        return mirror_health.find_mirror(url, known_mirrors()), None
+    except TunaError as exc:
+        return None, _("plugins.tuna_mirror_url is not a usable mirror root: {why}").format(
+            why=exc.message)
+
+
+def routing_chain(active: Mirror) -> tuple[list[Mirror | None], list[str]]:
+    """The chain requests go through: the active mirror, then (with failover on)
+    ``plugins.tuna_fallback_mirrors`` (default: the sister site, then upstream; None marks
+    upstream), and notes on entries that were skipped."""
+    if not failover_enabled():
+        return [active], []
+    fallbacks, notes = mirror_health.fallback_chain(active, fallback_setting(), known_mirrors())
+    return [active, *fallbacks], notes
 
 
 def active_mirror(mirrors: dict[str, Mirror] | None = None) -> Mirror | None:
@@ -159,5 +203,10 @@ def configured_mirror() -> Mirror | None:
     $CONDA_TUNA_MIRRORS_OVERRIDE): the catalog entry for the configured root, else a custom
     mirror for it.
     """
-    url = getattr(context.plugins, "tuna_mirror_url", "") or ""
-    return mirror_for_root(url) if url else None
+    url = str(getattr(context.plugins, "tuna_mirror_url", "") or "").strip()
+    if not url:
+        return None
+    try:
+        return mirror_for_root(url)
+    except TunaError:  # a root with credentials is refused: nothing is sent to it
+        return None

@@ -11,12 +11,11 @@ Pure Python, no conda import: it is used by the plugin at start-up and by unit t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from ..base.errors import TunaError
-from ..base.urls import check_mirror_url, is_loopback_host
+from ..base.urls import check_mirror_url, host_port, is_loopback_host
 from ..base.urls import normalize_root as _normalize_root
 
 # architecture: pure
@@ -24,6 +23,10 @@ from ..base.urls import normalize_root as _normalize_root
 #: Upstream locations that the mirrors copy.
 UPSTREAM_CLOUD = "https://conda.anaconda.org"
 UPSTREAM_PKGS = "https://repo.anaconda.com"
+
+#: The two layouts of upstream hosts: anaconda.org serves channels at its root
+#: (``<root>/<channel>/<subdir>/<file>``), Anaconda's repository under ``<root>/pkgs/<name>/``.
+CLOUD, PKGS = "cloud", "pkgs"
 
 #: Every subdir conda-tuna reasons about (32-bit and exotic subdirs are left out).
 SUBDIRS_ALL = frozenset(
@@ -69,6 +72,8 @@ _TUNA_CLOUD: dict[str, frozenset[str]] = {
     },
 }
 
+_TUNA_CLOUD_VIEW: Mapping[str, frozenset[str]] = MappingProxyType(_TUNA_CLOUD)
+
 #: Channels users ask for that no mirror carries, with the reason shown to them.
 NOT_MIRRORED: Mapping[str, str] = MappingProxyType(
     {
@@ -82,17 +87,18 @@ NOT_MIRRORED: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Mirror:
-    """One mirror site with TUNA's `/anaconda/{pkgs,cloud}` layout below `root`."""
+class Mirror(NamedTuple):
+    """One mirror site with TUNA's `/anaconda/{pkgs,cloud}` layout below `root`.
+
+    A NamedTuple, not a dataclass: the request router imports this module in every conda
+    command, and a dataclass costs ~0.6 ms to define (a NamedTuple ~0.1 ms).
+    """
 
     name: str
     title: str
     root: str
     pkgs_subdirs: frozenset[str] = SUBDIRS_ALL
-    cloud: Mapping[str, frozenset[str]] = field(
-        default_factory=lambda: MappingProxyType(_TUNA_CLOUD)
-    )
+    cloud: Mapping[str, frozenset[str]] = _TUNA_CLOUD_VIEW
     pypi_path: str | None = "/pypi/web/simple"
     status_path: str | None = None
     sister: str | None = None
@@ -100,12 +106,12 @@ class Mirror:
 
     @property
     def anaconda_url(self) -> str:
-        """Base of the Anaconda part; custom_channels for pkgs/* point here."""
+        """Base of the Anaconda part (pkgs/* live below it)."""
         return f"{self.root}/anaconda"
 
     @property
     def cloud_url(self) -> str:
-        """Base of the mirrored anaconda.org channels; custom_channels point here."""
+        """Base of the mirrored anaconda.org channels."""
         return f"{self.root}/anaconda/cloud"
 
     @property
@@ -119,7 +125,7 @@ class Mirror:
     @property
     def host(self) -> str:
         """host[:port] of the root, the unit requests are compared by."""
-        return urlsplit(self.root).netloc.rpartition("@")[2].lower()
+        return host_port(self.root)
 
     def pkgs_url(self, channel: str) -> str:
         return f"{self.root}/anaconda/pkgs/{channel}"
@@ -127,6 +133,22 @@ class Mirror:
     def carries_channel(self, channel: str) -> bool:
         """True when `channel` (an anaconda.org name, no label) is mirrored here."""
         return channel in self.cloud
+
+    def serves(self, layout: str, channel: str, subdir: str | None) -> bool:
+        """True when this mirror serves `channel` of an upstream `layout`, for `subdir`.
+
+        `subdir` None means a file at the channel's top (notices.json, terms.json): then only
+        the channel has to be mirrored.
+        """
+        key = f"pkgs/{channel}" if layout == PKGS else channel
+        if subdir is None:
+            return channel in PKGS_CHANNELS if layout == PKGS else self.carries_channel(channel)
+        return self.carries(key, subdir)
+
+    def url_for(self, layout: str, channel: str, rest: str) -> str:
+        """This mirror's URL for `rest` (below the channel) of an upstream channel."""
+        base = self.pkgs_url(channel) if layout == PKGS else f"{self.cloud_url}/{channel}"
+        return f"{base}/{rest}" if rest else base
 
     def carries(self, channel: str, subdir: str) -> bool:
         """True when the mirror serves `subdir` of `channel` ('pkgs/main' or a cloud name)."""
@@ -146,6 +168,43 @@ class Mirror:
             "cloud_channels": sorted(self.cloud),
             "notes": self.notes,
         }
+
+
+class Upstream(NamedTuple):
+    """One upstream root that mirrors copy, and where a TUNA-layout mirror keeps its channels.
+
+    conda-tuna's auth handler is selected for ``<root>/*`` (the drop-in's ``channel_settings``)
+    and sends ``<root>/<channel>/...`` (cloud) or ``<root>/pkgs/<channel>/...`` (pkgs) to
+    ``<mirror root>/anaconda/cloud/<channel>/...`` or ``<mirror root>/anaconda/pkgs/<channel>/...``.
+    """
+
+    root: str
+    layout: str  # CLOUD or PKGS
+
+    @property
+    def pattern(self) -> str:
+        """The ``channel_settings`` URL pattern (conda matches it with fnmatch, conda >= 24.5)."""
+        return f"{self.root}/*"
+
+    @property
+    def mirror_path(self) -> str:
+        """Below a mirror's root, where this upstream's channels live."""
+        return "/anaconda/cloud" if self.layout == CLOUD else "/anaconda/pkgs"
+
+    def channel_url(self, channel: str) -> str:
+        """The upstream base URL of `channel` ('conda-forge', or 'main' for pkgs/main)."""
+        return f"{self.root}/{channel}" if self.layout == CLOUD else f"{self.root}/pkgs/{channel}"
+
+
+#: Every upstream root conda-tuna routes to mirrors, in the drop-in's order. The old names of
+#: anaconda.org (conda.binstar.org) and of Anaconda's repository (repo.continuum.io) still
+#: appear in lock files and @EXPLICIT files written years ago.
+UPSTREAMS: tuple[Upstream, ...] = (
+    Upstream(UPSTREAM_CLOUD, CLOUD),
+    Upstream(UPSTREAM_PKGS, PKGS),
+    Upstream("https://conda.binstar.org", CLOUD),
+    Upstream("https://repo.continuum.io", PKGS),
+)
 
 
 def _cloud_without(subdirs: frozenset[str], channels: tuple[str, ...] | None = None):
@@ -234,7 +293,7 @@ def custom_mirror(url: str, *, allow_http: bool = False, name: str = "custom",
     known = next((m for m in MIRRORS.values() if m.root == root), None)
     if known is not None:
         return known
-    return replace(MIRRORS[DEFAULT_MIRROR], name=name, title="custom mirror", root=root,
+    return MIRRORS[DEFAULT_MIRROR]._replace(name=name, title="custom mirror", root=root,
                    status_path=_STATUS, sister=None, notes="user-given root, TUNA layout assumed")
 
 

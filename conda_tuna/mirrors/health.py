@@ -28,8 +28,8 @@ No conda import: the conda adapter is ``mirrors/adapter.py``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import gzip
 import json
 import os
 import ssl
@@ -39,18 +39,19 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
-from ..base.urls import redact
+from ..base.urls import parse_mirror_url, redact
 from ..i18n import N_, _
-from .catalog import MIRRORS, Mirror, custom_mirror, normalize_root
+from .catalog import MIRRORS, UPSTREAMS, Mirror, Upstream, custom_mirror, normalize_root
 
 # architecture: pure
 
 OVERRIDE_ENV = "CONDA_TUNA_MIRRORS_OVERRIDE"
+UPSTREAMS_OVERRIDE_ENV = "CONDA_TUNA_UPSTREAMS_OVERRIDE"
 FALLBACK_WHAT = N_("An entry of plugins.tuna_fallback_mirrors")
 UPSTREAM = "upstream"
 
@@ -58,8 +59,7 @@ UPSTREAM = "upstream"
 OK, MISSING, ERROR, DOWN, TIMEOUT = "ok", "missing", "error", "down", "timeout"
 
 
-@dataclass(frozen=True)
-class ProbeConfig:
+class ProbeConfig(NamedTuple):
     """How to make a probe request: the User-Agent, proxies and TLS verification.
 
     `proxies` maps a scheme to a proxy URL (conda's ``proxy_servers``); None lets urllib use
@@ -70,10 +70,12 @@ class ProbeConfig:
     user_agent: str = "conda-tuna (mirror health probe)"
     proxies: Mapping[str, str] | None = None
     verify: bool | str = True
+    #: conda's client_ssl_cert (and its key), for mirrors that require a client certificate
+    cert: str | None = None
+    cert_key: str | None = None
 
 
-@dataclass(frozen=True)
-class ProbeResult:
+class ProbeResult(NamedTuple):
     """What one probe found: a state, the HTTP status, the latency and a short detail."""
 
     name: str
@@ -106,27 +108,33 @@ class ProbeResult:
 
 # --------------------------------------------------------------------------- requests
 @functools.lru_cache(maxsize=8)
-def _ssl_context(verify: bool | str) -> ssl.SSLContext:
+def _ssl_context(verify: bool | str, cert: str | None = None,
+                 cert_key: str | None = None) -> ssl.SSLContext:
     """One TLS context per verify setting: loading the CA store costs ~10 ms of CPU, which
     would otherwise be paid (and serialised by the GIL) by every probe thread."""
     if verify is False:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    if isinstance(verify, str) and verify not in ("", "true", "truststore"):
+    elif isinstance(verify, str) and verify not in ("", "true", "truststore") \
+            and Path(verify).exists():
         path = Path(verify)
-        if path.is_dir():
-            return ssl.create_default_context(capath=str(path))
-        if path.is_file():
-            return ssl.create_default_context(cafile=str(path))
-    return ssl.create_default_context()
+        ctx = (ssl.create_default_context(capath=str(path)) if path.is_dir()
+               else ssl.create_default_context(cafile=str(path)))
+    else:
+        ctx = ssl.create_default_context()
+    if cert:
+        ctx.load_cert_chain(cert, cert_key or None)
+    return ctx
 
 
-def _opener(config: ProbeConfig, url: str) -> urllib.request.OpenerDirector:
+def build_opener(config: ProbeConfig, url: str) -> urllib.request.OpenerDirector:
+    """urllib, not requests: it never reads ~/.netrc, so conda-tuna's own requests carry no
+    credentials (mirror roots cannot hold any, see ``catalog.normalize_root``)."""
     handlers: list[urllib.request.BaseHandler] = []
     if url.startswith("https:") or config.proxies:
-        handlers.append(urllib.request.HTTPSHandler(context=_ssl_context(config.verify)))
+        handlers.append(urllib.request.HTTPSHandler(
+            context=_ssl_context(config.verify, config.cert, config.cert_key)))
     if config.proxies is not None:
         handlers.append(urllib.request.ProxyHandler(dict(config.proxies)))
     return urllib.request.build_opener(*handlers)
@@ -156,7 +164,7 @@ def _classify(exc: BaseException) -> tuple[str, str]:
 
 def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") -> ProbeResult:
     """One small request to `url`: HEAD, or a one-byte GET when HEAD is not allowed."""
-    opener = _opener(config, url)
+    opener = build_opener(config, url)
     start = time.monotonic()
     for method, headers in (("HEAD", None), ("GET", {"Range": "bytes=0-0"})):
         try:
@@ -211,33 +219,61 @@ def probe_all(targets: Mapping[str, str], timeout: float, config: ProbeConfig,
             for name, url in targets.items()}
 
 
-def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 20) -> object:
-    """GET a small JSON document (a sync status file); TunaError on any failure.
+class Fetched(NamedTuple):
+    """What a bounded GET found: a probe state, the HTTP status, the body (when 200)."""
+
+    state: str
+    http_status: int | None = None
+    body: bytes | None = None
+    detail: str = ""
+
+
+def _read_body(resp, limit: int) -> bytes:
+    data = resp.read(limit)
+    if (resp.headers.get("Content-Encoding") or "").lower() == "gzip":
+        data = gzip.decompress(data)
+    return data
+
+
+def fetch(url: str, timeout: float, config: ProbeConfig, *, limit: int = 4 << 20) -> Fetched:
+    """GET a small document (a sync status file), gzip accepted; never raises.
 
     Bounded like a probe: the request runs in a daemon thread and is given up after
     `timeout` seconds even when the server trickles bytes.
     """
-    box: dict[str, object] = {}
+    box: list[Fetched] = []
 
     def run() -> None:
         try:
-            opener = _opener(config, url)
-            with opener.open(_request(url, "GET", config), timeout=timeout) as resp:
-                box["data"] = json.loads(resp.read(limit).decode("utf-8"))
+            opener = build_opener(config, url)
+            with opener.open(_request(url, "GET", config, {"Accept-Encoding": "gzip"}),
+                             timeout=timeout) as resp:
+                box.append(Fetched(OK, resp.status, _read_body(resp, limit)))
         except urllib.error.HTTPError as exc:
             exc.close()
-            box["error"] = f"HTTP {exc.code} {exc.reason}"
-        except ValueError as exc:
-            box["error"] = f"not valid JSON ({exc})"
-        except Exception as exc:
-            box["error"] = _classify(exc)[1]
+            state = MISSING if exc.code == 404 else ERROR
+            box.append(Fetched(state, exc.code, None, f"HTTP {exc.code} {exc.reason}"))
+        except Exception as exc:  # network errors of every kind become a state
+            state, detail = _classify(exc)
+            box.append(Fetched(state, None, None, detail))
 
     thread = threading.Thread(target=run, daemon=True, name="conda-tuna-fetch")
     thread.start()
     thread.join(timeout)
-    if "data" in box:
-        return box["data"]
-    raise TunaError(str(box.get("error") or f"no answer within {timeout:g} s"))
+    if box:
+        return box[0]
+    return Fetched(TIMEOUT, detail=f"timed out, no answer within {timeout:g} s")
+
+
+def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 20) -> object:
+    """GET a small JSON document (a sync status file); TunaError on any failure."""
+    got = fetch(url, timeout, config, limit=limit)
+    if got.state != OK or got.body is None:
+        raise TunaError(got.detail or got.state)
+    try:
+        return json.loads(got.body.decode("utf-8"))
+    except ValueError as exc:
+        raise TunaError(f"not valid JSON ({exc})") from exc
 
 
 # --------------------------------------------------------------------------- mirror sets
@@ -270,10 +306,40 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
         base = MIRRORS.get(key)
         what = _("The {variable} entry {name}").format(variable=OVERRIDE_ENV, name=repr(name))
         if base is not None:
-            mirrors[key] = replace(base, root=normalize_root(root, what=what))
+            mirrors[key] = base._replace(root=normalize_root(root, what=what))
         else:
             mirrors[key] = custom_mirror(root, allow_http=True, name=key, what=what)
     return mirrors
+
+
+def known_upstreams(env: Mapping[str, str] | None = None) -> tuple[Upstream, ...]:
+    """The upstream roots conda-tuna routes: the catalog's, with ``$CONDA_TUNA_UPSTREAMS_OVERRIDE``
+    (a JSON file ``{"https://conda.anaconda.org": "http://127.0.0.1:PORT", ...}``) replacing
+    the roots it names.
+
+    This is the tests' stand-in for the public internet: a loopback server plays
+    anaconda.org and repo.anaconda.com, and every routed request, probe and fallback stays on
+    the machine. Both ``enable`` (the drop-in's patterns) and the auth handler read it. A
+    broken file is a user error (TunaError), for the same reason as the mirror override.
+    """
+    env = os.environ if env is None else env
+    path = env.get(UPSTREAMS_OVERRIDE_ENV)
+    if not path:
+        return UPSTREAMS
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TunaError(f"{UPSTREAMS_OVERRIDE_ENV}={path}: cannot read JSON from it "
+                        f"({exc}).") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise TunaError(f"{UPSTREAMS_OVERRIDE_ENV}={path} must hold a JSON object "
+                        "{upstream root: stand-in root}.")
+    swap = {}
+    for key, value in data.items():
+        what = _("The {variable} entry {name}").format(variable=UPSTREAMS_OVERRIDE_ENV,
+                                                       name=repr(key))
+        swap[key.rstrip("/")] = parse_mirror_url(value, what=what).url
+    return tuple(u._replace(root=swap.get(u.root, u.root)) for u in UPSTREAMS)
 
 
 def known_mirrors(env: Mapping[str, str] | None = None) -> dict[str, Mirror]:
@@ -347,14 +413,13 @@ def label(target: Mirror | None) -> str:
 
 
 # --------------------------------------------------------------------------- auto
-@dataclass
-class AutoChoice:
+class AutoChoice(NamedTuple):
     """The outcome of `--mirror auto`: the pick, why, and every probe behind it."""
 
     mirror: Mirror
     reason: str
-    results: dict[str, ProbeResult] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    results: dict[str, ProbeResult]
+    skipped: dict[str, str]
 
 
 def pick_fastest(mirrors: Mapping[str, Mirror], subdir: str, timeout: float,
@@ -397,66 +462,3 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "conda-tuna"
     return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "conda-tuna"
-
-
-class HealthCache:
-    """Probe results per URL, reused for `max_age` seconds so a healthy mirror costs at most
-    one small request per period. Written atomically; a broken file is just a cache miss."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._data: dict[str, dict[str, object]] | None = None
-
-    def _load(self) -> dict[str, dict[str, object]]:
-        if self._data is None:
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                self._data = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
-                self._data = {}
-        return self._data
-
-    def get(self, url: str, max_age: float, now: float | None = None) -> ProbeResult | None:
-        now = time.time() if now is None else now
-        entry = self._load().get(url)
-        if not isinstance(entry, dict):
-            return None
-        checked = entry.get("checked")
-        if not isinstance(checked, (int, float)) or not (0 <= now - checked < max_age):
-            return None
-        return ProbeResult(str(entry.get("name", "")), url, str(entry.get("state", DOWN)),
-                           entry.get("http_status"), entry.get("latency_ms"),  # type: ignore[arg-type]
-                           str(entry.get("detail", "")))
-
-    def put(self, result: ProbeResult, now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        data = self._load()
-        data[result.url] = {**result.to_json(), "checked": now}
-        # keep the file small: forget entries older than a day
-        for url in [u for u, e in data.items()
-                    if not isinstance(e, dict) or now - float(e.get("checked", 0)) > 86400]:
-            data.pop(url, None)
-        self.save()
-
-    def save(self) -> None:
-        """Write the cache; directories and file get the owner of where they are created
-        (run as root with a user's HOME, the cache stays the user's: base/files.py)."""
-        from ..base.files import atomic_write, make_dir, missing_dirs, owner_for_new
-
-        with contextlib.suppress(OSError):  # a read-only cache must never break conda
-            for directory in missing_dirs(self.path.parent):
-                make_dir(directory)
-            atomic_write(self.path, json.dumps(self._load(), indent=1, sort_keys=True),
-                         owner=owner_for_new(self.path))
-
-
-def cached_probe(cache: HealthCache, name: str, url: str, *, max_age: float, timeout: float,
-                 config: ProbeConfig, probe=http_probe) -> tuple[ProbeResult, bool]:
-    """(result, from_cache): the cached result when fresh, else one bounded probe."""
-    hit = cache.get(url, max_age)
-    if hit is not None:
-        return replace(hit, name=name), True
-    result = probe_all({name: url}, timeout, config, probe)[name]
-    cache.put(result)
-    return result, False
-

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from ..i18n import _
 
@@ -35,8 +35,7 @@ MAX_TIMESTAMP = 253402300799
 FUTURE_SLACK = 86400
 
 
-@dataclass(frozen=True)
-class JobReport:
+class JobReport(NamedTuple):
     """One sync job as the user sees it: when it last succeeded, how old that is, warnings."""
 
     name: str
@@ -45,10 +44,10 @@ class JobReport:
     last_success_ts: int | None = None
     age_hours: float | None = None
     last_run_failed: bool | None = None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
+        data = self._asdict()
         data["warnings"] = list(self.warnings)
         return data
 
@@ -106,6 +105,19 @@ def parse_jobs(data: object) -> dict[str, Mapping[str, object]]:
         if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
             jobs.setdefault(entry["name"], entry)
     return jobs
+
+
+def last_sync(data: object, name: str = "anaconda") -> float | None:
+    """When job `name` last synced successfully (epoch seconds), None when unknown.
+
+    The request router judges a mirror's staleness by this (``last_update_ts`` of the
+    ``anaconda`` job); a mirror that publishes no such job counts as fresh.
+    """
+    job = parse_jobs(data).get(name)
+    if job is None:
+        return None
+    updated = _as_int(job.get("last_update_ts"))
+    return float(updated) if updated and updated > 0 else None
 
 
 def job_report(job: Mapping[str, object] | None, name: str, *, now: float,

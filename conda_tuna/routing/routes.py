@@ -1,187 +1,102 @@
-"""Which channel goes to the mirror, which stays upstream, and why.
+"""Where one channel's requests go now, and why: the rows of ``conda tuna status`` and of the
+table ``conda tuna enable`` prints.
 
-Two jobs, both pure (no conda import):
+conda names every channel by its own URL; conda-tuna's handler decides per request where it
+really goes. :func:`explain` answers for a channel's representative request (its repodata for
+one subdir) with what the handler would do now: which mirror serves it (skipping sites
+remembered as failed or stale), or why conda sends it upstream itself.
 
-* :func:`conda_settings` renders the conda settings that make conda itself route channel
-  names, `defaults` and explicit upstream URLs to a mirror. We only use conda's documented
-  keys (``custom_channels``, ``custom_multichannels``, ``migrated_custom_channels``), never
-  ``channel_alias``: a mirror carries only some anaconda.org channels, and every other one
-  (nvidia, user channels, labels) must keep going upstream.
-* :func:`route` explains, for one channel as a user wrote it, where it goes and why; the
-  ``--dry-run`` table and ``conda tuna status`` show this.
-
-Credentials (``/t/<token>/`` or ``user:password@``) never go to a mirror: :func:`has_credentials`
-finds them and :func:`route` keeps such channels upstream.
+Pure: no conda import. The conda side resolves channel names to URLs and tells which
+``channel_settings`` entry conda would apply.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from urllib.parse import urlsplit, urlunsplit
 
-from ..base.urls import has_credentials, redact  # one validator and redaction (base/urls)
-from ..mirrors.catalog import (
-    DEFAULTS_CHANNELS,
-    DEFAULTS_CHANNELS_WIN,
-    NOT_MIRRORED,
-    PKGS_CHANNELS,
-    UPSTREAM_CLOUD,
-    UPSTREAM_PKGS,
-    Mirror,
-)
+from ..base.urls import redact
+from ..i18n import _
+from ..mirrors.catalog import Mirror, Upstream
+from .chain import Failure
+from .urls import AUTH_NAME, Candidate, Skip, not_carried, plan, understand
 
 # architecture: pure
-
-_TOKEN_RE = re.compile(r"/t/([^/]+)(?=/|$)")
-_UPSTREAM_CLOUD_HOSTS = frozenset({"conda.anaconda.org", "conda.binstar.org"})
-_UPSTREAM_PKGS_HOSTS = frozenset({"repo.anaconda.com", "repo.continuum.io"})
 
 MIRROR = "mirror"
 UPSTREAM = "upstream"
 
-#: The settings :func:`conda_settings` writes to point conda at a mirror (besides `channels`).
-ROUTING_KEYS = ("default_channels", "custom_multichannels", "custom_channels",
-                "migrated_custom_channels", "repodata_use_shards")
-
 
 @dataclass(frozen=True)
 class Route:
-    """Where one channel goes: `via` is "mirror" or "upstream", `reason` says why."""
+    """One channel: the URL its requests go to now (`url`), through a mirror or upstream
+    (`via`), why, the channel's own URL (what conda records) and the serving mirror's name."""
 
     channel: str
     url: str
     via: str
     reason: str
+    channel_url: str = ""
+    mirror: str | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def strip_credentials(url: str) -> str:
-    """The URL without token and user:password (for comparing locations)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    path = _TOKEN_RE.sub("", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
+def _base(candidate: Candidate, rest: str) -> str:
+    """The candidate's URL without the representative file (the channel's base URL)."""
+    return candidate.url[: -len(rest) - 1] if rest and candidate.url.endswith(rest) \
+        else candidate.url
 
 
-def defaults_urls(mirror: Mirror, *, windows: bool = False) -> list[str]:
-    """The mirror URLs that `defaults` expands to on this OS (msys2 only on Windows)."""
-    names = DEFAULTS_CHANNELS_WIN if windows else DEFAULTS_CHANNELS
-    return [mirror.pkgs_url(name) for name in names]
+def explain(channel: str, base_url: str, subdir: str, chain: Sequence[Mirror | None],
+            upstreams: Sequence[Upstream], *, handler: str | None = AUTH_NAME,
+            handler_source: str | None = None,
+            unusable: Callable[[Candidate], Failure | None] = lambda c: None) -> Route:
+    """Where requests for `channel` (resolved by conda to `base_url`) go now, and why.
 
-
-def conda_settings(
-    mirror: Mirror, *, windows: bool = False, channels: list[str] | None = None
-) -> dict[str, object]:
-    """The conda settings that send mirrored channels to `mirror` and nothing else.
-
-    * ``custom_multichannels.defaults`` wins over a user's ``default_channels`` in conda 26
-      ("defaults = custom_multichannels['defaults'] if set, else default_channels"); conda
-      24-25 ignore it for `defaults` and read ``default_channels``, so both are written.
-      (There a user's own ``default_channels`` list is merged with ours; status shows it.)
-    * ``custom_channels`` maps each mirrored anaconda.org name and ``pkgs/*`` to the mirror;
-      ``<name>/label`` maps back upstream, because mirrors carry no labels (conda resolves
-      the longest configured prefix first, so ``conda-forge/label/dev`` stays upstream).
-    * ``migrated_custom_channels`` makes conda treat explicit upstream URLs
-      (``https://conda.anaconda.org/conda-forge``, ``https://repo.anaconda.com/pkgs/main``)
-      as the named channel, so ``-c URL``, ``URL::pkg``, condarc and environment.yml URLs
-      all reach the mirror. conda carries a URL's token across this migration; the plugin's
-      credential guard keeps such URLs upstream at run time.
-    * ``repodata_use_shards: false``: the mirrors serve no sharded repodata, so conda 26
-      would otherwise ask for shards first and collect a 404 per channel and subdir.
+    `handler` is the auth handler conda selects for the channel's URLs (from
+    ``channel_settings``; None: no entry matches), `handler_source` the config file of that
+    entry, `unusable` says which candidates are now remembered down or stale.
     """
-    custom_channels: dict[str, str] = {}
-    migrated: dict[str, str] = {}
-    for name in sorted(mirror.cloud, key=str.lower):
-        custom_channels[name] = mirror.cloud_url
-        custom_channels[f"{name}/label"] = UPSTREAM_CLOUD
-        migrated[name] = UPSTREAM_CLOUD
-    for name in PKGS_CHANNELS:
-        custom_channels[f"pkgs/{name}"] = mirror.anaconda_url
-        migrated[f"pkgs/{name}"] = UPSTREAM_PKGS
-    settings: dict[str, object] = {
-        "default_channels": defaults_urls(mirror, windows=windows),
-        "custom_multichannels": {"defaults": defaults_urls(mirror, windows=windows)},
-        "custom_channels": custom_channels,
-        "migrated_custom_channels": migrated,
-        "repodata_use_shards": False,
-    }
-    if channels:
-        settings["channels"] = list(channels)
-    return settings
-
-
-def _cloud_route(original: str, name: str, mirror: Mirror) -> Route:
-    """Route an anaconda.org channel name (possibly with a label path)."""
-    base = name.split("/", 1)[0]
-    if "/label/" in f"/{name}/" or name.startswith(f"{base}/label"):
-        return Route(original, f"{UPSTREAM_CLOUD}/{name}", UPSTREAM,
-                     "channel labels are not mirrored")
-    if "/" in name:
-        return Route(original, f"{UPSTREAM_CLOUD}/{name}", UPSTREAM,
-                     "sub-channel paths are not mirrored")
-    if mirror.carries_channel(name):
-        return Route(original, f"{mirror.cloud_url}/{name}", MIRROR,
-                     f"mirrored by {mirror.name}")
-    lowered = name.lower()
-    reason = NOT_MIRRORED.get(lowered, f"not carried by {mirror.name}")
-    return Route(original, f"{UPSTREAM_CLOUD}/{name}", UPSTREAM, reason)
-
-
-def _pkgs_route(original: str, name: str, mirror: Mirror) -> Route:
-    sub = name.split("/", 2)[1] if name.count("/") >= 1 else ""
-    if sub in PKGS_CHANNELS:
-        return Route(original, mirror.pkgs_url(sub), MIRROR,
-                     f"Anaconda's pkgs/{sub}, mirrored by {mirror.name}")
-    return Route(original, f"{UPSTREAM_PKGS}/{name}", UPSTREAM, f"{name} is not mirrored")
-
-
-def route(channel: str, mirror: Mirror, *, windows: bool = False) -> list[Route]:
-    """Where `channel` (a name, `defaults`, or a URL) goes once the mirror is enabled.
-
-    Returns a list because `defaults` expands to several channels.
-    """
-    text = channel.strip()
-    if text == "defaults":
-        return [
-            Route("defaults", url, MIRROR, f"defaults -> {mirror.name} (custom_multichannels)")
-            for url in defaults_urls(mirror, windows=windows)
-        ]
-    if "://" not in text:
-        if text.startswith(("/", ".", "~")) or re.match(r"^[A-Za-z]:[\\/]", text):
-            return [Route(text, text, UPSTREAM, "local channel, left alone")]
-        if text.startswith("pkgs/"):
-            return [_pkgs_route(text, text, mirror)]
-        return [_cloud_route(text, text.strip("/"), mirror)]
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
-    if has_credentials(text):
-        return [Route(redact(text), redact(text), UPSTREAM,
-                      "carries credentials: kept upstream, never sent to a mirror")]
-    path = parts.path.strip("/")
-    if parts.scheme == "file":
-        return [Route(text, text, UPSTREAM, "local channel, left alone")]
-    if host == mirror.host:
-        return [Route(text, text, MIRROR, f"already a {mirror.name} URL")]
-    if host in _UPSTREAM_CLOUD_HOSTS and path:
-        routed = _cloud_route(text, path, mirror)
-        return [Route(text, routed.url, routed.via,
-                      f"explicit upstream URL; {routed.reason}")]
-    if host in _UPSTREAM_PKGS_HOSTS and path.startswith("pkgs/"):
-        routed = _pkgs_route(text, path, mirror)
-        return [Route(text, routed.url, routed.via, f"explicit upstream URL; {routed.reason}")]
-    return [Route(text, text, UPSTREAM, "not an Anaconda upstream URL, left alone")]
-
-
-def route_table(channels: list[str], mirror: Mirror, *, windows: bool = False) -> list[Route]:
-    """Routes for a list of channels, de-duplicated, in order."""
-    seen: set[tuple[str, str]] = set()
-    table: list[Route] = []
-    for channel in channels:
-        for r in route(channel, mirror, windows=windows):
-            if (r.channel, r.url) not in seen:
-                seen.add((r.channel, r.url))
-                table.append(r)
-    return table
+    shown, base = redact(channel), redact(base_url)
+    rest = f"{subdir}/repodata.json"
+    url = f"{base_url.rstrip('/')}/{rest}"
+    understood = understand(url, upstreams)
+    if isinstance(understood, Skip):
+        return Route(shown, base, UPSTREAM, understood.reason, base)
+    if not chain or all(m is None for m in chain):
+        return Route(shown, base, UPSTREAM, _("conda-tuna is not enabled"), base)
+    if handler != AUTH_NAME:
+        if handler is None:
+            why = _("no channel_settings entry selects conda-tuna for this URL")
+        else:
+            why = _("channel_settings in {source} selects the auth handler {name} for this "
+                    "URL, so conda-tuna never sees its requests").format(
+                        source=handler_source or _("your configuration"), name=handler)
+        return Route(shown, base, UPSTREAM, why, base)
+    the_plan = plan(url, chain, upstreams)
+    if the_plan is None:
+        mirrors = [m for m in chain if m is not None]
+        return Route(shown, base, UPSTREAM, not_carried(understood, mirrors), base)
+    passed: list[str] = []
+    for cand in the_plan.candidates:
+        failure = unusable(cand)
+        if failure is not None:
+            passed.append(_("{site}: {why}").format(site=cand.label, why=failure.reason))
+            continue
+        if cand.mirror is None:
+            reason = _("upstream is the next in the chain")
+        else:
+            reason = _("served by mirror {name}").format(name=cand.mirror.name)
+        if passed:
+            reason = _("{reason}; passed over: {passed}").format(reason=reason,
+                                                               passed="; ".join(passed))
+        via = MIRROR if cand.mirror is not None else UPSTREAM
+        return Route(shown, _base(cand, rest), via, reason, base,
+                     cand.mirror.name if cand.mirror is not None else None)
+    first = the_plan.candidates[0]
+    return Route(shown, _base(first, rest), MIRROR if first.mirror else UPSTREAM,
+                 _("every site failed a moment ago ({passed}); the next request tries "
+                   "again").format(passed="; ".join(passed)), base,
+                 first.mirror.name if first.mirror else None)

@@ -112,10 +112,10 @@ def test_bootstrap_end_to_end_and_rerun(sandbox, server, tmp_path, machine):
     assert server.url in sandbox.drop_in.read_text()
     assert not (prefix / "condarc.d").exists()
     shown = subprocess.run([str(prefix / "bin" / "conda"), "config", "--show",
-                            "custom_channels", "--json"], capture_output=True, text=True,
+                            "channel_settings", "--json"], capture_output=True, text=True,
                            env=sandbox.env(), timeout=120)
-    cloud = json.loads(shown.stdout)["custom_channels"]["conda-forge"]
-    assert cloud["location"] == server.url.split("://")[1] + "/anaconda/cloud"
+    entries = json.loads(shown.stdout)["channel_settings"]
+    assert {"channel": "https://conda.anaconda.org/*", "auth": "conda-tuna"} in entries
 
     server.clear()
     again = run_bootstrap(sandbox, server, machine=machine, prefix=prefix)

@@ -2,8 +2,9 @@
 
 Every probe is pointed at 127.0.0.1 through $CONDA_TUNA_MIRRORS_OVERRIDE (a JSON file of
 {name: root}); a catalog name keeps that mirror's coverage, so "sjtug" still lacks
-linux-aarch64. The request logs prove which mirror served what. No timing assertions: a
-hanging mirror must be reported as timed out, and the command must return.
+linux-aarch64. Routing tests also use $CONDA_TUNA_UPSTREAMS_OVERRIDE (the `world` fixture,
+tests/support/world.py). The request logs prove which mirror served what. No timing
+assertions: a hanging mirror must be reported as timed out, and the command must return.
 """
 
 from __future__ import annotations
@@ -104,51 +105,46 @@ def test_auto_on_aarch64_never_picks_a_mirror_without_the_subdir(sandbox, server
 
 
 # --------------------------------------------------------------------------- failover
-def enable_on(sandbox, server: MirrorServer, channels: str = "defaults") -> None:
-    sandbox.write_condarc(f"channels:\n  - {channels}\n")
-    sandbox.run("tuna", "enable", "--url", server.url, "-y").check()
-
-
-def test_create_fails_over_to_the_sister_while_the_active_mirror_answers_503(
-        sandbox, servers, tmp_path):
-    active, sister = servers("tuna"), servers("bfsu")
-    use_mirrors(sandbox, tmp_path, tuna=active, bfsu=sister)  # default chain: sister
-    enable_on(sandbox, active)
-    active.faults["/anaconda/"] = Fault(status=503)
-    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-app").check()
-    lines = [line for line in result.stderr.splitlines() if line.startswith("conda-tuna:")]
-    assert len(lines) == 1, result.stderr  # announced in one line
-    assert f"tuna ({active.url}) is failing (HTTP 503)" in lines[0]
-    assert f"uses bfsu ({sister.url}) instead" in lines[0]
-    assert f"conda tuna enable --url {sister.url}" in lines[0]
-    # the active mirror saw only the health check; the sister served repodata and packages
-    assert [(r.method, r.path) for r in active.requests] == [
-        ("HEAD", PKG_PATH + "repodata.json")]
-    assert any(PKG_PATH + "tunatest-app-2.0-h0_0.conda" in p for p in sister.paths())
-    record = next((tmp_path / "env" / "conda-meta").glob("tunatest-app-*.json")).read_text()
-    assert sister.url in record and active.url not in record
-    assert active.url in sandbox.drop_in.read_text()  # nothing written: this process only
-    # the failed check is cached: the next command fails over without asking again
-    again = sandbox.run("create", "-p", str(tmp_path / "env2"), "-y", "--json",
-                        "tunatest-base").check()
-    assert again.json()["success"] is True  # stdout stays one JSON document
-    assert "uses bfsu" in again.stderr
-    assert len(active.requests) == 1
-
-
-def test_whole_channel_404_fails_over_like_august_2026(sandbox, servers, tmp_path):
-    """TUNA came back with pkgs/* answering 404: that is a failure too, not "no packages"."""
-    active, sister = servers("tuna"), servers("bfsu")
-    use_mirrors(sandbox, tmp_path, tuna=active, bfsu=sister)
-    enable_on(sandbox, active)
-    active.faults["/anaconda/pkgs/"] = Fault(status=404)
+# The per-request failover itself is tested in test_routing.py; these cover the chain's
+# settings and the hooks around it.
+def test_whole_channel_404_fails_over_like_august_2026(sandbox, world, tmp_path):
+    """TUNA came back with pkgs/* answering 404: repodata.json must exist, so that is a
+    failure too, not "no packages"."""
+    world.setup(sandbox)
+    world.tuna.faults["/anaconda/pkgs/"] = Fault(status=404)
     result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
-    assert "is failing (HTTP 404)" in result.stderr
-    assert fetched_packages(sister) and not fetched_packages(active)
+    assert "conda-tuna: mirror tuna lacks repodata.json; using bfsu instead." in result.stderr
+    assert fetched_packages(world.bfsu)
+    # each request asks tuna first (one missing file says nothing about the others)
+    assert all(r.status == 404 for r in world.tuna.requests if "/anaconda/pkgs/" in r.path)
+
+
+def test_hanging_mirror_fails_over_to_a_configured_root_url(sandbox, world, tmp_path):
+    world.configure(sandbox, mirrors={"tuna": world.tuna})
+    sandbox.write_condarc(world.condarc(extra="plugins:\n  tuna_fallback_mirrors:\n"
+                                              f"    - {world.bfsu.url}\n"))
+    sandbox.run("tuna", "enable", "--url", world.tuna.url, "-y").check()
+    world.tuna.faults["/"] = Fault(hang=True)
+    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
+    assert "no answer within 1.5 s" in result.stderr and "using custom instead" in result.stderr
+    assert len(world.tuna.requests) == 1  # the bounded liveness check, then never again
+    assert fetched_packages(world.bfsu)
+    assert not world.upstream.requests  # upstream is not in this chain
+
+
+def test_fails_over_to_upstream_when_the_sister_is_down_too(sandbox, world, tmp_path):
+    world.setup(sandbox, ("conda-forge",))
+    world.tuna.faults["/"] = Fault(status=503)
+    world.bfsu.faults["/"] = Fault(status=502)
+    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "cf-tool").check()
+    assert "using upstream instead" in result.stderr
+    assert "disable" not in result.output  # an outage is never a reason to turn routing off
+    assert any("/conda-forge/linux-64/cf-tool" in p for p in world.upstream.paths())
+    assert len(world.tuna.requests) == 1 and len(world.bfsu.requests) == 1
 
 
 def require_hooks(*names: str) -> None:
-    """Skip on a conda without these hooks (error hints and exception observers: 26.x)."""
+    """Skip on a conda without these hooks (error hints 26.7+, exception observers 26.5+)."""
     from conda.plugins.hookspec import CondaSpecs
 
     missing = [n for n in names if not hasattr(CondaSpecs, n)]
@@ -158,96 +154,46 @@ def require_hooks(*names: str) -> None:
         pytest.skip(f"conda {__version__} has no {', '.join(missing)} hook")
 
 
-def test_mirror_failing_after_a_cached_healthy_check_is_remembered(sandbox, servers,
-                                                                   tmp_path):
-    """The check said healthy (cached), then the mirror broke: that command gets the hint,
-    the next one fails over at once, without probing the broken mirror again."""
+def test_mirror_dying_mid_command_is_remembered_for_the_next_command(sandbox, world,
+                                                                      tmp_path):
+    """The liveness check passed, then the mirror broke mid-command (a connection error
+    cannot reach a response hook): that command fails with conda's error and a hint naming
+    the mirror; the exception observer remembers it, so the next command skips it at once."""
     require_hooks("conda_error_hints", "conda_exception_observers")
-    active, sister = servers("tuna"), servers("bfsu")
-    use_mirrors(sandbox, tmp_path, tuna=active, bfsu=sister)
-    enable_on(sandbox, active)
+    world.setup(sandbox)
     sandbox.run("create", "-p", str(tmp_path / "e1"), "--dry-run", "-y",
-                "tunatest-base").check()
-    active.faults["/anaconda/"] = Fault(status=503)
+                "tunatest-base").check()  # the sync time is known now: liveness is a HEAD
+    world.tuna.suffix_faults[".tar.bz2"] = Fault(hang=True)
+    sandbox.extra_env["CONDA_REMOTE_READ_TIMEOUT_SECS"] = "2"
     broken = sandbox.run("create", "-p", str(tmp_path / "e2"), "-y", "tunatest-base")
-    assert broken.returncode != 0 and "(tuna_mirror_failed)" in broken.output
-    assert f"conda tuna enable --url {sister.url}" in broken.output
-    active.clear()
+    assert broken.returncode != 0 and "disable" not in broken.output
+    assert "(tuna_mirror_answered)" in broken.output
+    world.clear()
     sandbox.run("create", "-p", str(tmp_path / "e3"), "-y", "tunatest-base").check()
-    assert not active.requests
-    assert fetched_packages(sister)
+    assert fetched_packages(world.bfsu) and not fetched_packages(world.tuna)
 
 
-def test_hanging_mirror_fails_over_to_a_configured_root_url(sandbox, servers, tmp_path):
-    active, good = servers("tuna", Fault(hang=True)), servers("good")
-    use_mirrors(sandbox, tmp_path, tuna=active)
-    sandbox.write_condarc(f"channels:\n  - defaults\nplugins:\n  tuna_fallback_mirrors:\n"
-                          f"    - {good.url}\n")
-    sandbox.run("tuna", "enable", "--url", active.url, "-y").check()
-    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
-    assert "timed out" in result.stderr and f"uses custom ({good.url})" in result.stderr
-    assert len(active.requests) == 1  # the bounded health check, then never again
-    assert fetched_packages(good)
-
-
-def test_fails_over_to_upstream_when_the_sister_is_down_too(sandbox, servers, upstream,
-                                                            tmp_path):
-    active, sister = servers("tuna", Fault(status=503)), servers("bfsu", Fault(status=502))
-    use_mirrors(sandbox, tmp_path, tuna=active, bfsu=sister)
-    sandbox.write_condarc(f"channel_alias: {upstream.url}\nchannels:\n  - conda-forge\n")
-    sandbox.run("tuna", "enable", "--url", active.url, "-y").check()
-    result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "cf-tool").check()
-    assert "uses upstream" in result.stderr and "conda tuna disable" in result.stderr
-    assert any("/conda-forge/linux-64/cf-tool" in p for p in upstream.paths())
-    assert heads(sister) == ["/anaconda/cloud/conda-forge/linux-64/repodata.json"]
-    assert len(active.requests) == 1
-
-
-def test_healthy_mirror_costs_one_request_per_cache_period(sandbox, servers, tmp_path):
-    good = servers("tuna")
-    use_mirrors(sandbox, tmp_path, tuna=good)
-    enable_on(sandbox, good)
-    for n in range(2):
-        sandbox.run("create", "-p", str(tmp_path / f"e{n}"), "--dry-run", "-y",
-                    "tunatest-base").check()
-    assert heads(good) == [PKG_PATH + "repodata.json"]
-    sandbox.extra_env["CONDA_PLUGINS_TUNA_HEALTH_CACHE_SECONDS"] = "0"
-    sandbox.run("create", "-p", str(tmp_path / "e3"), "--dry-run", "-y",
-                "tunatest-base").check()
-    assert len(heads(good)) == 2
-
-
-def test_hint_names_mirror_and_command_when_failover_is_off(sandbox, servers, tmp_path):
+def test_hint_names_mirror_when_failover_is_off(sandbox, world, tmp_path):
     require_hooks("conda_error_hints")
-    active, sister = servers("tuna"), servers("bfsu")
-    use_mirrors(sandbox, tmp_path, tuna=active, bfsu=sister)
-    enable_on(sandbox, active)
-    active.faults["/anaconda/"] = Fault(status=503)
+    world.setup(sandbox)
+    world.tuna.faults["/anaconda/"] = Fault(status=503)
     sandbox.extra_env["CONDA_PLUGINS_TUNA_FAILOVER"] = "false"
     result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-app")
     assert result.returncode != 0
-    assert "(tuna_mirror_failed)" in result.output
-    assert f"tuna ({active.url}) failed (HTTP 503)" in result.output
-    assert f"conda tuna enable --url {sister.url}" in result.output
-    assert not heads(active) and not sister.requests  # off means no probing at all
-    as_json = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "--json",
-                          "tunatest-app")
-    assert as_json.returncode != 0
-    error = json.loads(as_json.stdout)
-    hints = {h["hint_code"]: h["text"] for h in error["guidance"]["hints"]}
-    assert f"conda tuna enable --url {sister.url}" in hints["tuna_mirror_failed"]
+    assert "(tuna_mirror_answered)" in result.output
+    assert f"conda-tuna sent this request to mirror tuna: {world.tuna.url}" in result.output
+    assert "plugins.tuna_failover is off" in result.output
+    assert not heads(world.tuna) and not world.bfsu.requests  # off: no liveness checks
+    assert "/static/tunasync.json" not in world.tuna.paths()
 
 
-def test_no_hint_for_errors_on_other_hosts(sandbox, servers, upstream, tmp_path):
-    good = servers("tuna")
-    use_mirrors(sandbox, tmp_path, tuna=good)
-    sandbox.write_condarc(f"channel_alias: {upstream.url}\nchannels:\n  - defaults\n")
-    sandbox.run("tuna", "enable", "--url", good.url, "-y").check()
-    upstream.faults["/nvidia/"] = Fault(status=503)
+def test_no_hint_for_errors_on_other_hosts(sandbox, world, tmp_path):
+    world.setup(sandbox)
+    world.upstream.faults["/nvidia/"] = Fault(status=503)
     result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "--override-channels",
                          "-c", "nvidia", "nv-tool")
     assert result.returncode != 0 and "HTTP 503" in result.output
-    assert "tuna_mirror_failed" not in result.output
+    assert "tuna_mirror_answered" not in result.output
 
 
 # --------------------------------------------------------------------------- freshness
@@ -394,52 +340,11 @@ def test_enable_migrate_reports_every_change_in_json(sandbox, mirror, tmp_path):
 
 
 # --------------------------------------------------------------------------- conda internals
-def test_conda_internals_that_failover_relies_on(tmp_path):
-    """Fails loudly when conda changes what failover.repoint uses (not public plugin API)."""
-    from conda.base.context import context, reset_context
-    from conda.common.configuration import YamlRawParameter
-    from conda.models.channel import Channel
-
+def test_conda_round_trip_yaml_keeps_comments():
+    """`enable --migrate` rewrites a .condarc through conda's round-trip YAML (base/yaml.py,
+    not public plugin API): fails loudly when conda's loader stops keeping comments."""
     from conda_tuna.base import yaml as conda_yaml
-    from conda_tuna.config import dropin as config_writer
-    from conda_tuna.mirrors.catalog import custom_mirror
-    from conda_tuna.routing import failover
-    from conda_tuna.routing.routes import conda_settings
 
-    assert isinstance(context.raw_data, dict)
-    try:  # conda 25+; conda 24 has a module-level function (see failover)
-        from conda.plugins.config import PluginConfig as plugin_settings_owner
-    except ImportError:
-        import conda.base.context as plugin_settings_owner
-    for owner, name in ((context, "_reset_cache"), (YamlRawParameter, "make_raw_parameters"),
-                        (plugin_settings_owner, "remove_all_plugin_settings"),
-                        (Channel, "_reset_state")):
-        assert callable(getattr(owner, name, None)), f"conda no longer has {owner}.{name}"
     loaded = conda_yaml.yaml_loads("channels:\n  - defaults  # keep\n")
     assert loaded["channels"] == ["defaults"]
     assert "# keep" in conda_yaml.yaml_dumps(loaded)  # round trip keeps comments
-
-    first, second = custom_mirror("http://127.0.0.1:1"), custom_mirror("http://127.0.0.1:2")
-    drop_in = tmp_path / "condarc.d" / config_writer.FILE_NAME
-    drop_in.parent.mkdir()
-    settings = conda_settings(first, channels=["defaults"])
-    settings["plugins"] = {"tuna_mirror": "first", "tuna_mirror_url": first.root}
-    drop_in.write_text(config_writer.render(settings, {"url": first.root}))
-    before = drop_in.read_bytes()
-    reset_context([str(drop_in)])
-    try:
-        assert Channel("conda-forge").base_url == f"{first.root}/anaconda/cloud/conda-forge"
-        assert failover.repoint(first, second)
-        assert Channel("conda-forge").base_url == f"{second.root}/anaconda/cloud/conda-forge"
-        assert Channel("defaults").urls(False, ("linux-64",))[0] == (
-            f"{second.root}/anaconda/pkgs/main/linux-64")
-        assert context.plugins.tuna_mirror_url == second.root
-        assert list(context.channels) == ["defaults"]
-        assert failover.repoint(first, None)  # upstream: no mirror settings at all
-        assert Channel("conda-forge").base_url == "https://conda.anaconda.org/conda-forge"
-        assert Channel("defaults").urls(False, ("linux-64",))[0] == (
-            "https://repo.anaconda.com/pkgs/main/linux-64")
-        assert context.plugins.tuna_mirror_url == ""
-        assert drop_in.read_bytes() == before  # in memory only
-    finally:
-        reset_context()

@@ -307,3 +307,36 @@ def test_pip_without_python_is_a_clear_error(sandbox, tmp_path):
     assert result.returncode != 0
     error = json.loads(result.stdout)
     assert "has no Python" in error["message"] and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["configured", "settings-blanked"])
+def test_password_channel_never_reaches_the_mirror(sandbox, env, world, world_tree,
+                                                   tmp_path, blank):
+    """issue 9: `conda tuna pip install` asks the channels which requirements conda carries;
+    a user:password@ channel used to reach the mirror as HTTP Basic auth. Now conda's own
+    auth takes it upstream, and the mirror sees no credentials (also with every conda-tuna
+    setting blanked)."""
+    import json as _json
+
+    password = "pw-5ecret-4567"
+    with MirrorServer(world_tree.root / "anaconda", "upstream") as upstream:
+        overrides = tmp_path / "upstreams.json"
+        overrides.write_text(_json.dumps({"https://repo.anaconda.com": upstream.url,
+                                          "https://conda.anaconda.org": upstream.url}))
+        sandbox.extra_env["CONDA_TUNA_UPSTREAMS_OVERRIDE"] = str(overrides)
+        host = upstream.url.split("://", 1)[1]
+        sandbox.write_condarc(f"channels:\n  - http://user:{password}@{host}/pkgs/main\n")
+        sandbox.run("tuna", "enable", "--url", world.url, "-y").check()
+        if blank:
+            sandbox.extra_env.update({f"CONDA_PLUGINS_TUNA_{n}": "" for n in (
+                "MIRROR", "MIRROR_URL", "FAILOVER", "FALLBACK_MIRRORS", "PIP_POLICY")})
+        world.clear()
+        out = sandbox.run("tuna", "pip", "install", "-p", str(env), "--conda-first",
+                          "--dry-run", "--json", "tunaboth").check()
+        assert out.json()["conda_first"][0]["spec"] == "tunaboth"
+        for request in world.requests:
+            assert "authorization" not in {k.lower() for k in request.headers}
+            assert password not in " ".join(request.headers.values())
+        assert any(k.lower() == "authorization" for r in upstream.requests
+                   for k in r.headers), [r.path for r in upstream.requests]
+        assert password not in out.output

@@ -250,6 +250,12 @@ class MirrorServer:
         self.accept_tokens = accept_tokens
         self.requests: list[Request] = []
         self.faults: dict[str, Fault] = {}
+        #: faults for paths ending with a suffix (".conda", "repodata.json", ...), checked
+        #: after the prefix faults
+        self.suffix_faults: dict[str, Fault] = {}
+        #: bodies served for exact paths instead of the tree's files (e.g. a per-server
+        #: static/tunasync.json when two servers share one tree)
+        self.files: dict[str, bytes] = {}
         #: honour Range/If-Range for files (off: the whole file with 200, as before)
         self.ranges = False
         self._lock = threading.Lock()
@@ -272,15 +278,26 @@ class MirrorServer:
 
             def _fault(self) -> Fault | None:
                 path = self.path.split("?", 1)[0]
-                for prefix, fault in sorted(server.faults.items(), key=lambda x: -len(x[0])):
-                    if path.startswith(prefix):
-                        with server._lock:
-                            if fault.times is not None:
-                                if fault.times <= 0:
-                                    return None
-                                fault.times -= 1
-                        return fault
+                matches = [f for p, f in sorted(server.faults.items(), key=lambda x: -len(x[0]))
+                           if path.startswith(p)]
+                matches += [f for p, f in server.suffix_faults.items() if path.endswith(p)]
+                for fault in matches:
+                    with server._lock:
+                        if fault.times is not None:
+                            if fault.times <= 0:
+                                continue
+                            fault.times -= 1
+                    return fault
                 return None
+
+            def _send_override(self, body: bytes, head: bool) -> None:
+                server._log(self, 200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
 
             def _send_file(self, target: Path, fault: Fault | None) -> None:
                 """A file with Range support and an optional cut after N body bytes."""
@@ -328,6 +345,9 @@ class MirrorServer:
                     return
                 if fault and fault.delay:
                     time.sleep(fault.delay)
+                if not fault and self.path.split("?", 1)[0] in server.files:
+                    self._send_override(server.files[self.path.split("?", 1)[0]], head)
+                    return
                 if fault and fault.status:
                     server._log(self, fault.status)
                     body = f"{fault.status} injected by test\n".encode()

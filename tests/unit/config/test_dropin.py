@@ -10,20 +10,33 @@ import yaml
 from conda_tuna.base import journal
 from conda_tuna.base.errors import TunaError
 from conda_tuna.config import dropin as cw
-from conda_tuna.mirrors.catalog import get_mirror
-from conda_tuna.routing.routes import conda_settings
+from conda_tuna.mirrors.catalog import UPSTREAMS
+from conda_tuna.routing.urls import channel_settings_entries
 
 
 def settings():
-    s = conda_settings(get_mirror("tuna"), channels=["defaults"])
-    s["plugins"] = {"tuna_mirror": "tuna", "tuna_mirror_url": "https://x"}
-    return s
+    return {"channel_settings": channel_settings_entries(UPSTREAMS), "channels": ["defaults"],
+            "plugins": {"tuna_mirror": "tuna", "tuna_mirror_url": "https://x"}}
 
 
 def test_render_is_valid_yaml_with_same_values():
     text = cw.render(settings(), {"mirror": "tuna"})
     assert yaml.safe_load(text) == settings()
     assert cw.parse_meta(text) == {"mirror": "tuna"}
+
+
+def test_render_writes_channel_settings_entries_conda_reads():
+    text = cw.render(settings(), {})
+    assert '  - channel: "https://conda.anaconda.org/*"\n    auth: "conda-tuna"\n' in text
+    assert yaml.safe_load(text)["channel_settings"][1] == {
+        "channel": "https://repo.anaconda.com/*", "auth": "conda-tuna"}
+    assert not cw.is_old(text)
+
+
+def test_old_drop_ins_are_recognised():
+    old = ("# conda-tuna-meta: {}\ncustom_channels:\n  conda-forge: https://m/anaconda/cloud\n"
+           "plugins:\n  tuna_mirror_url: https://m\n")
+    assert cw.is_old(old)
 
 
 def test_render_quotes_keys_and_special_strings():

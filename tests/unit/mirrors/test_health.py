@@ -1,4 +1,4 @@
-"""mirror_health: probes, the probe round's single deadline, auto choice, fallbacks, cache.
+"""mirror_health: probes, the probe round's single deadline, auto choice, fallbacks, overrides.
 
 Probes run against loopback servers from tests/support/mirror.py (stdlib only); nothing
 here contacts a real mirror. No timing assertions: a hanging mirror must be reported as
@@ -177,36 +177,6 @@ def test_override_file_keeps_catalog_coverage(tmp_path):
         mh.known_mirrors({mh.OVERRIDE_ENV: str(path)})
 
 
-def test_health_cache_reuses_fresh_results_and_expires(tmp_path):
-    cache = mh.HealthCache(tmp_path / "sub" / "health.json")
-    result = mh.ProbeResult("tuna", "http://127.0.0.1:1/x", mh.ERROR, 503, 3.0, "HTTP 503")
-    cache.put(result, now=1000.0)
-    again = mh.HealthCache(tmp_path / "sub" / "health.json")
-    hit = again.get(result.url, 600, now=1500.0)
-    assert hit is not None and hit.state == mh.ERROR and hit.http_status == 503
-    assert again.get(result.url, 600, now=1700.0) is None
-    assert again.get("http://other/", 600, now=1500.0) is None
-    (tmp_path / "sub" / "health.json").write_text("{broken")
-    assert mh.HealthCache(tmp_path / "sub" / "health.json").get(result.url, 600) is None
-
-
-def test_cached_probe_asks_once_per_period(tmp_path):
-    calls: list[str] = []
-
-    def probe(url, timeout, config, name):
-        calls.append(url)
-        return mh.ProbeResult(name, url, mh.OK, 200, 1.0)
-
-    cache = mh.HealthCache(tmp_path / "health.json")
-    first, cached1 = mh.cached_probe(cache, "m", "http://127.0.0.1:1/r", max_age=600,
-                                     timeout=1, config=CONFIG, probe=probe)
-    second, cached2 = mh.cached_probe(cache, "m", "http://127.0.0.1:1/r", max_age=600,
-                                      timeout=1, config=CONFIG, probe=probe)
-    assert first.healthy and second.healthy
-    assert (cached1, cached2) == (False, True)
-    assert len(calls) == 1
-
-
 def test_fetch_json_and_its_failures(tree):
     with MirrorServer(tree.root) as server:
         data = mh.fetch_json(f"{server.url}/static/tunasync.json", 3, CONFIG)
@@ -222,3 +192,52 @@ def test_cache_dir_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setattr(mh.sys, "platform", "linux")
     assert mh.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "conda-tuna"
     assert mh.cache_dir({"HOME": str(tmp_path)}) == tmp_path / ".cache" / "conda-tuna"
+
+
+class _GzipJSON(BaseHTTPRequestHandler):
+    """Answers every GET with a gzip-encoded JSON list when the client accepts gzip."""
+
+    def do_GET(self):
+        import gzip
+
+        body = json.dumps([tunasync_job("anaconda", age_hours=5)]).encode()
+        gz = "gzip" in (self.headers.get("Accept-Encoding") or "")
+        payload = gzip.compress(body) if gz else body
+        self.send_response(200)
+        if gz:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_fetch_asks_for_gzip_and_never_raises():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GzipJSON)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/static/tunasync.json"
+        got = mh.fetch(url, 3, CONFIG)
+        assert got.state == mh.OK and got.http_status == 200
+        assert json.loads(got.body)[0]["name"] == "anaconda"
+    finally:
+        server.shutdown()
+        server.server_close()
+    refused = mh.fetch(url, 1, CONFIG)
+    assert refused.state == mh.DOWN and refused.http_status is None
+
+
+def test_upstream_override_replaces_the_roots_it_names(tmp_path):
+    path = tmp_path / "upstreams.json"
+    path.write_text(json.dumps({"https://repo.anaconda.com/": "http://127.0.0.1:9/"}))
+    ups = mh.known_upstreams({mh.UPSTREAMS_OVERRIDE_ENV: str(path)})
+    roots = {u.root for u in ups}
+    assert "http://127.0.0.1:9" in roots and "https://repo.anaconda.com" not in roots
+    assert "https://conda.anaconda.org" in roots
+    assert mh.known_upstreams({}) == mh.UPSTREAMS
+    path.write_text("[1, 2]")
+    with pytest.raises(TunaError, match=mh.UPSTREAMS_OVERRIDE_ENV):
+        mh.known_upstreams({mh.UPSTREAMS_OVERRIDE_ENV: str(path)})
