@@ -220,6 +220,7 @@ def chain(exc: BaseException, limit: int = 24) -> Iterator[BaseException]:
         seen.add(id(node))
         yield node
         linked = [getattr(node, "reason", None), getattr(node, "caused_by", None),
+                  getattr(node, "_caused_by", None),  # conda's CondaError
                   getattr(node, "original_error", None), node.__cause__, node.__context__,
                   *getattr(node, "args", ())]
         queue.extend(x for x in linked if isinstance(x, BaseException))
@@ -278,12 +279,17 @@ def _status_of(exc: BaseException) -> tuple[int | None, str]:
     if isinstance(status, int) and status > 0:
         return status, str(getattr(response, "reason", "") or "")
     status = getattr(exc, "status_code", None)
+    kwargs = getattr(exc, "_kwargs", None)  # conda's CondaHTTPError keeps it there
+    if status is None and isinstance(kwargs, dict):
+        status = kwargs.get("status_code")
     try:
         number = int(status) if status is not None else 0
     except (TypeError, ValueError):
         number = 0
     if number > 0:
-        return number, str(getattr(exc, "reason", "") or "")
+        reason = getattr(exc, "reason", "") or (kwargs or {}).get("reason") \
+            if isinstance(kwargs, dict) else getattr(exc, "reason", "")
+        return number, str(reason or "")
     return None, ""
 
 
@@ -324,6 +330,10 @@ def _guess_host(nodes: list[BaseException]) -> str:
         if isinstance(url, str) and "://" in url:
             return host_of(url)
         url = getattr(node, "url", None)
+        if isinstance(url, str) and "://" in url:
+            return host_of(url)
+        kwargs = getattr(node, "_kwargs", None)
+        url = kwargs.get("url") if isinstance(kwargs, dict) else None
         if isinstance(url, str) and "://" in url:
             return host_of(url)
     for node in nodes:
@@ -421,7 +431,8 @@ def from_status(status: int, reason: str = "", url: str | None = None) -> NetErr
 
 def timed_out(url: str | None = None, seconds: float | None = None) -> NetError:
     """No answer before a deadline the caller kept itself (a probe round, a fetch thread)."""
-    detail = f"no answer within {seconds:g} s" if seconds is not None else "no answer"
+    detail = f"timed out, no answer within {seconds:g} s" if seconds is not None \
+        else "timed out"
     return NetError(TIMEOUT, host_of(url), detail, seconds=seconds)
 
 
