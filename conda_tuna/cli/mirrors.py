@@ -112,7 +112,8 @@ def _print(result: dict[str, object], coverage: dict[str, PlatformCoverage],
         print(line.rstrip())
         print(" " * (width + 5) + coverage_words(coverage[r["name"]]))
     if result.get("note"):
-        print(_("conda is offline (--offline or `offline: true`), so no mirror was asked."))
+        print(_("conda is offline (the `offline` setting or CONDA_OFFLINE), so no mirror was "
+                "asked."))
     if result["probed"]:
         fastest = result["fastest"]
         if fastest:
