@@ -4,8 +4,10 @@ machine's platforms, and (with --probe) how each one answers now.
 "This machine" is conda's: ``context.subdir`` (which honours ``CONDA_SUBDIR``) and noarch,
 the two subdirs conda fetches for it -- the same subdir every other part of conda-tuna uses.
 
-Exit code with --probe: 0 when at least one mirror answered (healthy), 1 when none did (or
-conda is offline, so none was asked), in --json too, so scripts can rely on it.
+Exit code with --probe: 0 when at least one mirror answered (healthy); when none did (or
+conda is offline, so none was asked) conda-tuna raises a CondaError, as conda does for
+errors: exit code 1, the reason and next step, and under --json conda's error document
+(which also carries every probe). Scripts can rely on it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from conda.base.context import context
 
+from ..base.exceptions import CondaTunaError
 from ..i18n import _
 from ..mirrors import adapter as mirror_adapter
 from ..mirrors import health as mirror_health
@@ -111,9 +114,6 @@ def _print(result: dict[str, object], coverage: dict[str, PlatformCoverage],
             line += f"  {probe.describe()}"
         print(line.rstrip())
         print(" " * (width + 5) + coverage_words(coverage[r["name"]]))
-    if result.get("note"):
-        print(_("conda is offline (the `offline` setting or CONDA_OFFLINE), so no mirror was "
-                "asked."))
     if result["probed"]:
         fastest = result["fastest"]
         if fastest:
@@ -127,24 +127,41 @@ def _print(result: dict[str, object], coverage: dict[str, PlatformCoverage],
                     "but none of those carries {subdir}.").format(
                         timeout=result["probe_timeout"], answered=result["answered"],
                         total=len(rows), subdir=subdir))  # type: ignore[arg-type]
-        else:
-            print(_("No mirror answered within {timeout:g} s (exit code 1). The reasons are "
-                    "above; most likely the network or a proxy is down.").format(
-                        timeout=result["probe_timeout"]))
-            kinds = {p.failure().kind: p.failure() for p in probes.values()}
-            if len(kinds) == 1:  # one cause for all: its next step
-                print(_("Next step: {step}").format(step=next(iter(kinds.values())).next_step()))
+        # none answered: execute() raises the error that says so (exit code 1)
     elif not result.get("note"):
         print(_("* = active. Measure them now: conda tuna mirrors --probe"))
+
+
+def no_answer(result: dict[str, object],
+              probes: dict[str, mirror_health.ProbeResult]) -> CondaTunaError:
+    """The error when no mirror answered: conda renders it (exit code 1); under --json its
+    document also carries every probe (the same keys as a successful --probe)."""
+    if result.get("note"):
+        text = _("conda is offline (the `offline` setting or CONDA_OFFLINE), so no mirror was "
+                 "asked.")
+    else:
+        text = _("No mirror answered within {timeout:g} s; most likely the network or a "
+                 "proxy is down.").format(timeout=result["probe_timeout"])
+        kinds = {p.failure().kind: p.failure() for p in probes.values()}
+        if len(kinds) == 1:  # one cause for all: its next step
+            text = _("{text} Next step: {step}").format(
+                text=text, step=next(iter(kinds.values())).next_step())
+    error = CondaTunaError(text)
+    for key, value in result.items():  # --json: the probes too, in conda's error document
+        setattr(error, key, value)
+    error.success = False  # type: ignore[attr-defined]
+    return error
 
 
 def execute(args: Namespace) -> int:
     probe = bool(getattr(args, "probe", False))
     result, coverage, probes = collect(probe)
+    if probe and not result.get("answered"):
+        if not context.json:
+            _print(result, coverage, probes)
+        raise no_answer(result, probes)  # exit code 1, scripts can rely on it
     if context.json:
         emit_json({"success": True, **result})
     else:
         _print(result, coverage, probes)
-    if probe and not result.get("answered"):
-        return 1  # no mirror answered: scripts can rely on the exit code
     return 0

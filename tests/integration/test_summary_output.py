@@ -195,16 +195,19 @@ def test_osx_arm64_coverage_differs_per_channel(sandbox, mirror, tmp_path):
 
 
 def test_probe_exit_code_when_no_mirror_answers(sandbox, tmp_path):
+    """No mirror answered: conda's error (exit 1) with the reason and the next step, after
+    the table; under --json conda's error document, carrying every probe."""
     use_mirrors(sandbox, tmp_path, tuna=f"http://127.0.0.1:{closed_port()}",
                 bfsu=f"http://127.0.0.1:{closed_port()}")
     result = sandbox.run("tuna", "mirrors", "--probe")
     assert result.returncode == 1, result.output
-    assert "No mirror answered" in result.stdout and "Errno" not in result.output
-    assert "refused the connection" in result.stdout
-    assert "Next step: Nothing accepts connections at that address" in result.stdout
+    assert "refused the connection" in result.stdout and "Errno" not in result.output
+    assert "CondaTunaError: No mirror answered within" in result.stderr
+    assert "Next step: Nothing accepts connections at that address" in result.stderr
     data = sandbox.run("tuna", "mirrors", "--probe", "--json")
     assert data.returncode == 1
     doc = data.json()
+    assert doc["exception_name"] == "CondaTunaError" and "No mirror answered" in doc["message"]
     assert doc["success"] is False and doc["answered"] == 0
     assert {m["probe"]["kind"] for m in doc["mirrors"]} == {"refused"}
 
@@ -225,7 +228,7 @@ def test_probe_offline_asks_nobody_and_says_so(sandbox, mirror, tmp_path):
     use_mirrors(sandbox, tmp_path, tuna=mirror.url)
     sandbox.extra_env["CONDA_OFFLINE"] = "true"
     result = sandbox.run("tuna", "mirrors", "--probe")
-    assert result.returncode == 1 and "no mirror was asked" in result.stdout
+    assert result.returncode == 1 and "no mirror was asked" in result.stderr
     assert not mirror.requests
 
 
