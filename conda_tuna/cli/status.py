@@ -179,9 +179,10 @@ def collect(args: Namespace) -> dict[str, object]:
     conflicts = channel_settings_conflicts(upstreams, configured_channels(), own.path) \
         if own else []
     enabled = bool(mirror and own)
-    if not drop_ins:
+    set_by_hand = bool(str(getattr(context.plugins, "tuna_mirror_url", "") or "").strip())
+    if not drop_ins and not (mirror is None and set_by_hand):
         routing_note = _("conda-tuna is not enabled (run `conda tuna enable`)")
-    elif mirror is None:
+    elif mirror is None:  # a broken plugins.tuna_mirror_url: shown, never a traceback
         routing_note = _("routing is off: {why}").format(why=off_reason)
     else:
         routing_note = None
@@ -210,6 +211,8 @@ def collect(args: Namespace) -> dict[str, object]:
 def _print(status: dict[str, object]) -> None:
     """Summary first (is it on, which mirror, for whom, which file), then where each
     channel's requests go now, then what shadows conda-tuna, then the mirror's freshness."""
+    for note in status.get("recovered") or ():  # type: ignore[union-attr]
+        print(note)
     if status["enabled"]:
         mirror = status["mirror"]
         print(_("conda-tuna is enabled: conda's requests go through mirror {name}.").format(
@@ -219,7 +222,8 @@ def _print(status: dict[str, object]) -> None:
             str(status["scope"]), Path(str(status["file"])))))
         print(_("  File:     {path}").format(path=status["file"]))
         print(_("  Failover: {chain}").format(chain=" -> ".join(status["routing"]["chain"])))
-    elif status["files"]:
+    elif status["files"] or status["routing"]["why_off"] != _(
+            "conda-tuna is not enabled (run `conda tuna enable`)"):  # e.g. a broken URL set by hand
         print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
             print(f"  {item['file']} ({item['scope']} scope)")

@@ -196,7 +196,9 @@ def failed(exc: BaseException, url: str, config: ProbeConfig,
            timeout: float) -> tuple[str, NetError]:
     """A network exception as (probe state, classified failure)."""
     error = classify(exc, url, proxy=proxy_for(config, url), seconds=timeout)
-    return (TIMEOUT if error.kind == TIMEOUT else DOWN), error
+    if error.kind == TIMEOUT:  # the same words whether the socket or the round's join gave up
+        return TIMEOUT, timed_out(url, timeout)
+    return DOWN, error
 
 
 def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") -> ProbeResult:
@@ -327,9 +329,18 @@ def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 
     if got.state != OK or got.body is None:
         raise FetchError(got.error or NetError(OTHER, host_of(url), got.detail or got.state))
     try:
-        return json.loads(got.body.decode("utf-8"))
+        return parse_json(got.body)
     except ValueError as exc:
         raise TunaError(f"not valid JSON ({exc})") from exc
+
+
+def parse_json(body: bytes) -> object:
+    """A mirror's JSON document; ValueError for anything that is not (not UTF-8, not JSON,
+    nested too deep for Python's parser: ``[[[[...`` raises RecursionError)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 # --------------------------------------------------------------------------- mirror sets

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from ..base.files import atomic_write
+from ..base.files import atomic_write, make_dir, missing_dirs, owner_for_new
 from ..i18n import _
 from ..mirrors.sync import format_age
 from .urls import MUST_EXIST, Candidate, Plan
@@ -105,11 +105,14 @@ def _read_json(path: Path | None) -> dict[str, object]:
 
 
 def _write_json(path: Path | None, data: dict[str, object]) -> None:
+    """Write a memory file atomically; directories and file get the owner of where they are
+    created (run as root with a user's HOME, the cache stays the user's: base/files.py)."""
     if path is None:
         return
     with contextlib.suppress(OSError):  # memory is an optimisation; never fail a request
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(data, sort_keys=True))
+        for directory in missing_dirs(path.parent):
+            make_dir(directory)
+        atomic_write(path, json.dumps(data, sort_keys=True), owner=owner_for_new(path))
 
 
 class FailureMemory:

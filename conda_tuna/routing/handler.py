@@ -206,9 +206,7 @@ def _sync_verdict(state: State, mirror: Mirror, budget: float) -> Verdict:
     synced = None
     if got.state == mirror_health.OK and got.body:
         try:
-            import json
-
-            synced = last_sync(json.loads(got.body.decode("utf-8")))
+            synced = last_sync(mirror_health.parse_json(got.body))
         except ValueError:
             synced = None
     state.facts.put(mirror.root, synced)

@@ -125,7 +125,7 @@ def test_a_mirror_root_with_a_token_is_refused(sandbox, world, tmp_path):
     sandbox.write_condarc(world.condarc())
     bad = f"{world.tuna.url}/t/{TOKEN}"
     result = sandbox.run("tuna", "enable", "--url", bad, "-y")
-    assert result.returncode == 1 and "must not carry credentials" in result.output
+    assert result.returncode == 1 and "must not carry an anaconda.org token" in result.output
     assert TOKEN not in result.output and not sandbox.drop_in.exists()
     # set by hand instead: routing is off, nothing at all goes to that mirror
     world.setup(sandbox)

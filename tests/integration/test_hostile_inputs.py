@@ -53,11 +53,13 @@ CASES: dict[str, Case] = {
     "enable --pip, pip.conf is a directory": Case(
         ["tuna", "enable", "-y", "--pip", "--url", "https://m.example"], 1, "",
         files={"{home}/.config/pip/pip.conf/x": b""}),
+    # issue 9: a broken plugins.tuna_mirror_url turns routing off (conda goes upstream);
+    # status reports that, with the reason, as its answer (exit 0), never a traceback
     "status, broken tuna_mirror_url": Case(
-        ["tuna", "status", "--offline"], 1, "plugins.tuna_mirror_url",
+        ["tuna", "status", "--offline"], 0, "plugins.tuna_mirror_url",
         condarc="plugins:\n  tuna_mirror_url: 'http://[::1'\n"),
     "status, tuna_mirror_url with a password": Case(
-        ["tuna", "status", "--offline", "--json"], 1, "plugins.tuna_mirror_url",
+        ["tuna", "status", "--offline", "--json"], 0, "plugins.tuna_mirror_url",
         condarc=f"plugins:\n  tuna_mirror_url: https://me:{SECRET}@m.example\n"),
     "disable, damaged journal": Case(
         ["tuna", "disable"], 1, "damaged",

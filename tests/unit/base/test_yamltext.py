@@ -27,7 +27,9 @@ TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_si
                      "\\", "", " lead", "trail ", "\U0001f600", "\x00", "\x7f"])
 SCALARS = st.one_of(TEXT, st.booleans(), st.integers(), st.none(),
                     st.floats(allow_nan=False))
-LEAF = st.one_of(SCALARS, st.lists(SCALARS, max_size=3))
+#: lists of flat mappings: the drop-in's channel_settings entries (issue 9)
+ENTRIES = st.lists(st.dictionaries(TEXT, SCALARS, min_size=1, max_size=3), max_size=3)
+LEAF = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), ENTRIES)
 SETTINGS = st.dictionaries(TEXT, st.one_of(LEAF, st.dictionaries(TEXT, LEAF, max_size=3)),
                            max_size=4)
 
@@ -59,6 +61,8 @@ def load(text: str):
 @given(values=SETTINGS, meta=st.dictionaries(TEXT, TEXT, max_size=3))
 @example(values={"plugins": {"tuna_mirror_url": "http://h/\u2028x"}},
          meta={"created_dirs": "/home/\u2029u/\udcff"})
+@example(values={"channel_settings": [{"channel": "https://h\u2028/*", "auth": "conda-tuna"}]},
+         meta={})
 def test_drop_in_reads_back_as_written(values, meta):
     text = dropin.render(values, meta)
     assert text.isascii()  # conda reads config files in the locale's encoding
