@@ -42,6 +42,18 @@ def scope_words(scope: str, path: Path) -> str:
         prefix=shown_path(path.parent.parent), where=where)
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK (wide and full-width) characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns (aligned in Chinese too)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def _label(route: Route, repeated: bool) -> str:
     """The channel's name; for a name with several URLs (defaults), which one."""
     if not repeated or not route.channel_url:
@@ -57,14 +69,14 @@ def channel_lines(routes: list[Route]) -> list[str]:
     labels = [_label(r, names.count(r.channel) > 1) for r in routes]
     vias = [_("mirror {name}").format(name=r.mirror) if r.via == MIRROR and r.mirror
             else (_("mirror") if r.via == MIRROR else _("upstream")) for r in routes]
-    width = max((len(x) for x in labels), default=8)
-    via_width = max((len(x) for x in vias), default=8)
+    width = max((display_width(x) for x in labels), default=8)
+    via_width = max((display_width(x) for x in vias), default=8)
     lines = []
     for route, label, via in zip(routes, labels, vias, strict=True):
         plain = route.via == MIRROR and route.reason == _("served by mirror {name}").format(
             name=route.mirror)
         line = _("  {channel}  -> {via}  {url}").format(
-            channel=f"{label:<{width}}", via=f"{via:<{via_width}}", url=route.url)
+            channel=pad(label, width), via=pad(via, via_width), url=route.url)
         if not plain:
             line = _("{line}  -- {reason}").format(line=line, reason=route.reason)
         lines.append(line)
