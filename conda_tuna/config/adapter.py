@@ -167,6 +167,14 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str, str]:
 FREE_CHANNEL = "conda-forge"
 
 
+def no_channels_note() -> str:
+    """Said when conda-tuna set conda-forge because no channel was configured."""
+    return _("No channels were configured, so conda-tuna set `conda-forge`, which is free for "
+             "everyone. To use Anaconda's `defaults` instead, run `conda tuna enable --channels "
+             "defaults` (its terms require a paid licence in organisations of more than 200 "
+             "people).")
+
+
 def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | None, str | None]:
     """Channels to add when none are configured (conda 25.9+ starts with `channels: []`).
 
@@ -181,11 +189,7 @@ def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | N
     if args.initial_channel:
         return [args.initial_channel], None
     if context.always_yes or context.json or not stdin_is_interactive():
-        return [FREE_CHANNEL], _(
-            "No channels were configured, so conda-tuna set `conda-forge`, which is free for "
-            "everyone. To use Anaconda's `defaults` instead, run `conda tuna enable --channels "
-            "defaults` (its terms require a paid licence in organisations of more than 200 "
-            "people).")
+        return [FREE_CHANNEL], no_channels_note()
     answer = input(_(
         "No channels are configured (conda 25.9+ starts with none).\n"
         "Which channel should conda use? [c]onda-forge (free for everyone) / [d]efaults "
@@ -481,11 +485,14 @@ def enable_mirror(mirror) -> None:
     """Write conda-tuna's drop-in (user scope) for `mirror`, as `conda tuna enable` does."""
     from argparse import Namespace
 
+    # no channels left at all: the licence-free one, as a run that asks nobody does (issue 12)
     args = Namespace(mirror=None, url=mirror.root, allow_http=True, scope="user",
-                     initial_channel="defaults", pip=False, migrate=False, force=False)
+                     initial_channel=FREE_CHANNEL, pip=False, migrate=False, force=False)
     plan = build(args)
     dropin.check_writable(plan["path"].parent)
     with journal_session("user", "enable") as journal:
         change, _changed = drop_in_change(journal, plan["path"], plan["settings"], plan["meta"])
         journal.apply([change] if change else [])
     print(f"Enabled conda-tuna with {mirror.name} ({mirror.root}): {plan['path']}")
+    if plan["added_channels"]:
+        print(no_channels_note())

@@ -223,7 +223,7 @@ def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") ->
         except Exception as exc:  # network errors of every kind become a state, never raise
             state, error = failed(exc, url, config, timeout)
             return ProbeResult(name, url, state, None, None, error.detail, error)
-    error = NetError(OTHER, host_of(url), "no usable answer", reason=_("no usable answer"))
+    error = NetError(OTHER, host_of(url), "no usable answer", reason="no usable answer")
     return ProbeResult(name, url, ERROR, None, None, error.detail, error)
 
 
