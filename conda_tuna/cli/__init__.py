@@ -65,9 +65,15 @@ def _configure_enable(sub) -> None:
     _add_scope(p, "user")
     _add_env_target(p)
     p.add_argument("--channels", dest="initial_channel", choices=("defaults", "conda-forge"),
-                   help="Channel to use when none is configured (conda 25.9+ starts with "
-                   "none). conda-forge is free for everyone; Anaconda's `defaults` needs a "
-                   "paid licence in organisations of more than 200 people.")
+                   help=_("Channel to use when none is configured (conda 25.9+ starts with "
+                          "none); configured channels are never changed. Without it, enable "
+                          "asks (conda-forge is the default answer), and with -y, --json or "
+                          "no terminal it takes conda-forge, which is free for everyone; "
+                          "Anaconda's `defaults` needs a paid licence in organisations of "
+                          "more than 200 people."))
+    p.add_argument("--show-file", action="store_true",
+                   help=_("Also print the contents of the config file written (or, with "
+                          "--dry-run, that would be written), after the summary."))
     p.add_argument("--pip", action="store_true",
                    help=_("Also point pip, and uv (its user uv.toml), at the mirror's PyPI "
                           "index (keeps your other pip and uv settings; `disable` restores "
@@ -153,11 +159,16 @@ def _configure_mirrors(sub) -> None:
 
     p = sub.add_parser(
         "mirrors",
-        help="List the known mirrors and their coverage; --probe measures them.",
-        description="The mirror catalog with each mirror's coverage for this machine's "
-        "platform. With --probe every mirror is asked concurrently, bounded by one timeout.",
+        help=_("List the known mirrors and which of this machine's platforms each carries; "
+               "--probe measures them."),
+        description=_("The mirror catalog with the platforms of this machine (its conda "
+                      "subdir, which CONDA_SUBDIR overrides, and noarch) that each mirror "
+                      "carries in defaults and conda-forge. With --probe every mirror is "
+                      "asked concurrently, bounded by one timeout (plugins.tuna_probe_timeout)."),
     )
-    p.add_argument("--probe", action="store_true", help="Measure status and latency now.")
+    p.add_argument("--probe", action="store_true",
+                   help=_("Measure status and latency now. Exit code 0 when at least one "
+                          "mirror answered, 1 when none did (also with --json)."))
     add_parser_json(p)
 
 

@@ -117,10 +117,34 @@ def _channels(given: list[str] | None, env: env_file.EnvFile) -> list[str]:
 
 def _index(channels: list[str], platform: str) -> NameIndex:
     """The platform's (and noarch's) records: conda's cached repodata.json, refreshed as
-    conda would, read by byte-level search (no parse of the whole file)."""
+    conda would, read by byte-level search (no parse of the whole file). A channel that
+    cannot be fetched is an error in words (base/neterrors.py), not conda's HTTP 000."""
+    from conda.exceptions import CondaHTTPError
+
     from ..archcheck.adapter import fetched_sources
 
-    return NameIndex(fetched_sources(channels, (platform, "noarch")))
+    try:
+        return NameIndex(fetched_sources(channels, (platform, "noarch")))
+    except CondaHTTPError as exc:
+        raise _unreachable(exc, platform) from exc
+
+
+def _unreachable(exc: BaseException, platform: str) -> CondaTunaError:
+    """conda could not fetch a channel's index: what happened, where, and what to do; the
+    machine kind and the technical detail go to --json as `network_error`."""
+    from ..base.neterrors import classify
+
+    failure = classify(exc)
+    kwargs = getattr(exc, "_kwargs", None) or {}
+    url = redact(str(kwargs.get("url") or getattr(exc, "url", "") or ""))
+    if url:
+        text = _("Cannot fetch the package index {url} for {platform}: {why}. {step}")
+    else:
+        text = _("Cannot fetch a channel's package index for {platform}: {why}. {step}")
+    error = CondaTunaError(text.format(url=url, platform=platform, why=failure.summary(),
+                                       step=failure.next_step()))
+    error.network_error = failure.to_json()  # type: ignore[attr-defined]
+    return error
 
 
 def _explain(results: dict[str, list[Result]], indexes: dict[str, NameIndex]) -> None:

@@ -25,6 +25,7 @@ from conda.base.context import context
 from ..base.context import env_prefix, stdin_is_interactive
 from ..base.errors import TunaError
 from ..base.urls import redact
+from ..i18n import _
 from ..mirrors.adapter import configured_mirror
 from ..pypi import envpackages
 from ..pypi import guard as pip_guard
@@ -140,7 +141,13 @@ def find_conda_first(plan: Plan, requirements: list[pip_guard.Requirement],
     try:
         available = channel_names(sorted({pip_guard.conda_name(r.name) for r in todo}))
     except Exception as exc:  # the channels cannot be read: pip alone can still go on
-        plan.notes.append(f"Could not ask the conda channels ({exc}); pip installs everything.")
+        from conda.exceptions import CondaHTTPError
+
+        from ..base.neterrors import classify
+
+        why = classify(exc).summary() if isinstance(exc, CondaHTTPError) else redact(str(exc))
+        plan.notes.append(_("Could not ask the conda channels ({why}); pip installs "
+                            "everything.").format(why=why))
         return
     plan.conda_first = pip_guard.conda_first_candidates(todo, installed, available)
 
