@@ -229,7 +229,7 @@ def _print(status: dict[str, object]) -> None:
             "conda-tuna is not enabled (run `conda tuna enable`)"):  # e.g. a broken URL set by hand
         print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
-            print(f"  {item['file']} ({item['scope']} scope)")
+            print(_("  {file} ({scope} scope)").format(file=item["file"], scope=item["scope"]))
     else:
         print(_("conda-tuna is not enabled: conda's requests go where conda sends them (run "
                 "`conda tuna enable`)."))
@@ -248,7 +248,8 @@ def _print(status: dict[str, object]) -> None:
     if status["shadowed_by"]:
         print(_("Settings in your configuration that change where channels go:"))
         for s in status["shadowed_by"]:
-            print(f"  {s['key']} = {s['value']}  (set in {s['source']})")
+            print(_("  {key} = {value}  (set in {source})").format(
+                key=s["key"], value=s["value"], source=s["source"]))
     from ..mirrors.sync import print_section  # issue 5: the mirror's freshness
 
     print_section(status.get("sync"))
