@@ -115,7 +115,7 @@ def test_summary_in_chinese(sandbox, mirror):
     out = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run").check().stdout
     lines = out.splitlines()
     assert lines[0].startswith("试运行，未写入任何内容")
-    assert lines[2] == "  范围：  对你的用户生效（~/.conda/condarc.d/）"
+    assert lines[2] == "  范围：  仅对当前用户生效（~/.conda/condarc.d/）"
     assert "镜像 custom" in out
 
 
