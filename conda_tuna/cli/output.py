@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..base.context import home
 from ..base.urls import redact
-from ..i18n import _
+from ..i18n import N_, _
 from ..routing.routes import MIRROR, Route
 
 
@@ -28,6 +28,15 @@ def shown_path(path: Path) -> str:
         return "~/" + path.relative_to(home()).as_posix()
     except ValueError:
         return str(path)
+
+
+#: the scope names as a sentence says them ("Removed X (user scope).")
+_SCOPE_NAMES = {"user": N_("user"), "system": N_("system"), "env": N_("env")}
+
+
+def scope_name(scope: str) -> str:
+    """`scope` (user/system/env) in the user's language, for "{scope} scope" sentences."""
+    return _(_SCOPE_NAMES[scope]) if scope in _SCOPE_NAMES else scope
 
 
 def scope_words(scope: str, path: Path) -> str:

@@ -31,7 +31,7 @@ from ..routing.urls import (
     handler_of,
     understand,
 )
-from .output import channel_lines, emit_json, scope_words
+from .output import channel_lines, emit_json, scope_name, scope_words
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -229,7 +229,8 @@ def _print(status: dict[str, object]) -> None:
             "conda-tuna is not enabled (run `conda tuna enable`)"):  # e.g. a broken URL set by hand
         print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
-            print(_("  {file} ({scope} scope)").format(file=item["file"], scope=item["scope"]))
+            print(_("  {file} ({scope} scope)").format(file=item["file"],
+                                                       scope=scope_name(str(item["scope"]))))
     else:
         print(_("conda-tuna is not enabled: conda's requests go where conda sends them (run "
                 "`conda tuna enable`)."))
