@@ -109,7 +109,10 @@ def collect(args: Namespace) -> dict[str, object]:
             continue  # no environment for the env scope
         old = _is_old_drop_in(scope)
         results = _undo_scope(scope, dry)
-        legacy = _legacy_drop_in(scope, dry)
+        # under --dry-run the journal's drop-in is still there: not a second, legacy one
+        journaled = any(r.feature == dropin.FEATURE and r.how not in ("kept-dir", "removed-dir")
+                        for r in results)
+        legacy = None if journaled and dry else _legacy_drop_in(scope, dry)
         for r in results:
             if r.note:
                 notes.append(r.note)

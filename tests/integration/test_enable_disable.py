@@ -163,6 +163,8 @@ def test_disable_restores_files_byte_for_byte(sandbox, mirror):
     assert sandbox.condarc.read_text() == original
     again = sandbox.run("tuna", "enable", "--url", mirror.url, "-y").check()
     assert "already enabled this way (nothing changed)" in again.output
+    preview = sandbox.run("tuna", "disable", "--dry-run").check().stdout
+    assert preview.count(f"Would remove {sandbox.drop_in} (user scope).") == 1
     sandbox.run("tuna", "disable").check()
     assert snapshot(sandbox.home) == before
     assert not (sandbox.home / ".conda").exists()
