@@ -88,10 +88,8 @@ def hand_condarc(world: World) -> str:
 
 
 def bench_solver(solver: str, world: World, base: Path, runs: int) -> None:
-    hand = CondaSandbox(base / f"{solver}-hand")
-    routed = CondaSandbox(base / f"{solver}-routed")
-    for sandbox in (hand, routed):
-        sandbox.extra_env["CONDA_SOLVER"] = solver
+    hand = CondaSandbox(base / f"{solver}-hand", solver=solver)
+    routed = CondaSandbox(base / f"{solver}-routed", solver=solver)
     world.configure(hand)
     hand.write_condarc(hand_condarc(world))
     world.setup(routed, ("defaults", "conda-forge"))

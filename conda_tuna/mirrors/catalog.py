@@ -37,9 +37,6 @@ _X86_MAC_WIN = frozenset({"noarch", "linux-64", "osx-64", "win-64"})
 
 #: Anaconda's own repository (`defaults`) under <root>/anaconda/pkgs/<name>.
 PKGS_CHANNELS = ("main", "r", "msys2", "free")
-#: The pkgs channels that make up `defaults` (msys2 only on Windows).
-DEFAULTS_CHANNELS = ("main", "r")
-DEFAULTS_CHANNELS_WIN = ("main", "r", "msys2")
 
 # anaconda.org channels TUNA mirrors under <root>/anaconda/cloud/<channel>, with the subdirs
 # each one carries (TUNA's sync script, 2026). Combinations absent upstream simply 404.
@@ -103,11 +100,6 @@ class Mirror(NamedTuple):
     status_path: str | None = None
     sister: str | None = None
     notes: str = ""
-
-    @property
-    def anaconda_url(self) -> str:
-        """Base of the Anaconda part (pkgs/* live below it)."""
-        return f"{self.root}/anaconda"
 
     @property
     def cloud_url(self) -> str:

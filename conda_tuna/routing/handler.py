@@ -94,7 +94,7 @@ class AllMirrorsFailedError(CondaError):
 
     def __init__(self, line: str) -> None:
         # CondaError formats its message with `message % kwargs`: build the sentence first
-        super().__init__(_("conda-tuna: {line}").format(line=line).replace("%", "%%"))
+        super().__init__(redact(_("conda-tuna: {line}").format(line=line)).replace("%", "%%"))
 
 
 # --------------------------------------------------------------------------- state
@@ -120,7 +120,9 @@ def read_settings() -> Settings:
 
 
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """conda-tuna's lines inside conda commands; a probe's error text could quote a URL, so
+    every line passes base/urls' redaction."""
+    print(redact(line), file=sys.stderr, flush=True)
 
 
 def _verbose(line: str) -> None:

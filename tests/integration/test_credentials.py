@@ -7,8 +7,6 @@ stand-in gets the credentials it is owed (conda's own auth applies there, untouc
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -45,7 +43,10 @@ def upstream_got_basic_auth(world) -> bool:
 
 
 @pytest.mark.parametrize("blank", [False, True], ids=["configured", "settings-blanked"])
-@pytest.mark.parametrize("where", ["-c", "condarc", "envfile", "spec"])
+@pytest.mark.parametrize("where", ["-c", "condarc", "envfile", pytest.param(
+    "spec", marks=pytest.mark.solver("classic", "libmamba", reason="conda-rattler-solver 0.2 "
+                                     "cannot solve URL::pkg with a custom channel_alias, with "
+                                     "or without conda-tuna"))])
 def test_token_channel_stays_upstream(sandbox, world, tmp_path, where, blank):
     world.setup(sandbox, (token_url(world),) if where == "condarc" else ("defaults",))
     if blank:
@@ -59,9 +60,6 @@ def test_token_channel_stays_upstream(sandbox, world, tmp_path, where, blank):
         env_file.write_text(f"channels:\n  - {token_url(world)}\ndependencies:\n  - cf-tool\n")
         result = sandbox.run("env", "create", "-f", str(env_file), "-p", prefix, "-y")
     elif where == "spec":
-        if os.environ.get("CONDA_TUNA_TEST_SOLVER") == "rattler":
-            pytest.skip("conda-rattler-solver 0.2 cannot solve URL::pkg with a custom "
-                        "channel_alias, with or without conda-tuna")
         result = sandbox.run("create", "-p", prefix, "-y", f"{token_url(world)}::cf-tool")
     else:
         result = sandbox.run("create", "-p", prefix, "-y", "cf-tool")

@@ -12,7 +12,6 @@ test here passes under classic, libmamba and rattler on conda 26.7 unless it say
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -32,8 +31,10 @@ def packages(server) -> list[str]:
     return [p for p in server.paths() if p.endswith((".conda", ".tar.bz2"))]
 
 
-def solver() -> str:
-    return os.environ.get("CONDA_TUNA_TEST_SOLVER", "").strip() or "classic"
+#: `URL::pkg` (a spec naming its channel by URL): not under conda-rattler-solver 0.2
+URL_PKG = pytest.param("spec", marks=pytest.mark.solver(
+        "classic", "libmamba", reason="conda-rattler-solver 0.2 cannot solve URL::pkg with a "
+        "custom channel_alias, with or without conda-tuna"))
 
 
 def conda_version() -> tuple[int, int]:
@@ -90,11 +91,8 @@ def test_one_extra_request_for_a_healthy_mirror(sandbox, world, tmp_path):
     assert own[0].method == "HEAD"  # the sync time is reused for 10 minutes
 
 
-@pytest.mark.parametrize("how", ["-c", "spec", "envfile", "condarc"])
+@pytest.mark.parametrize("how", ["-c", URL_PKG, "envfile", "condarc"])
 def test_explicit_upstream_urls_go_to_the_mirror(sandbox, world, tmp_path, how):
-    if how == "spec" and solver() == "rattler":
-        pytest.skip("conda-rattler-solver 0.2 cannot solve URL::pkg with a custom "
-                    "channel_alias, with or without conda-tuna")
     url = f"{world.upstream.url}/conda-forge"
     world.setup(sandbox, (url,) if how == "condarc" else ("defaults",))
     prefix = str(tmp_path / "env")
