@@ -37,8 +37,10 @@ FETCHING_COMMANDS = frozenset(
 
 def _configure_parser(parser) -> None:
     from .cli import configure_parser
+    from .i18n.argparse_l10n import localize
 
     configure_parser(parser)
+    localize(parser)  # --help and parse errors in the user's language, argparse's words too
 
 
 def _execute(args) -> int:
