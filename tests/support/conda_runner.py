@@ -3,6 +3,8 @@
 Integration tests use this so that each conda command sees exactly the config files the test
 wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced
 (and the caller's PIP_* and UV_* variables dropped: pip's and uv's config are tested too).
+The locale is neutral (LANG=C.UTF-8, no LANGUAGE/LC_*), so conda-tuna speaks English unless
+a test sets a locale in ``extra_env``.
 
 The solver is chosen by the environment variable CONDA_TUNA_TEST_SOLVER (classic, libmamba or
 rattler; classic when unset), so the whole suite can run under each solver users have. The
@@ -158,8 +160,11 @@ class CondaSandbox:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CONDA", "_CONDA", "PIP_", "UV_", "XDG_CONFIG",
-                                    "XDG_CACHE"))}
+                                    "XDG_CACHE", "LC_", "LANG"))}
         env.update({
+            # a neutral locale (English messages) whatever the caller's is; a test that
+            # wants another language sets LANG/LANGUAGE/LC_* in extra_env
+            "LANG": "C.UTF-8",
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.base / "cache"),  # conda-tuna's health cache, per test
             "USERPROFILE": str(self.home),
