@@ -30,7 +30,6 @@ from tests.support.conda_runner import (
 from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job
 from tests.support.world import World, start_world, upstream_twin
 
-
 #: the locale every test starts from, whatever the developer's shell says: messages are
 #: English unless a test asks for another language (`speak`, or a sandbox's LANG)
 NEUTRAL_LOCALE = {"LANG": "C.UTF-8"}
