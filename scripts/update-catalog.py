@@ -68,7 +68,10 @@ def first_line(message) -> str:
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def where(message) -> str:
+def where(message, po: Path | None = None) -> str:
+    """The code that uses a message, or (for one no code uses) its line in the .po."""
+    if po is not None and not message.locations:
+        return f"{po.relative_to(ROOT)}:{message.lineno}"
     return ", ".join(sorted({f"{f}:{n}" if n else f for f, n in message.locations})) or "?"
 
 
@@ -82,7 +85,7 @@ def update(po: Path, template: Catalog, *, fuzzy_matching: bool) -> tuple[Catalo
     return catalog, before
 
 
-def report(language: str, catalog: Catalog, obsolete: list, missing: int) -> int:
+def report(po: Path, catalog: Catalog, obsolete: list, missing: int) -> int:
     """Print what a translator must do; the number of problems."""
     messages = [m for m in catalog if m.id]
     untranslated = [m for m in messages if not all(
@@ -90,13 +93,13 @@ def report(language: str, catalog: Catalog, obsolete: list, missing: int) -> int
     empty = {id(m) for m in untranslated}
     fuzzy = [m for m in messages if m.fuzzy and id(m) not in empty]
     translated = len(messages) - len(untranslated) - len(fuzzy)
-    print(f"{language}: {len(messages)} messages, {translated} translated, "
+    print(f"{po.parts[-3]}: {len(messages)} messages, {translated} translated, "
           f"{len(untranslated)} untranslated, {len(fuzzy)} fuzzy, "
           f"{len(obsolete)} no longer used" + (f" ({missing} new)" if missing else ""))
     for label, group in (("untranslated", untranslated), ("fuzzy", fuzzy),
                          ("no longer used", obsolete)):
         for m in group:
-            print(f"  {label}: {first_line(m)!r}  [{where(m)}]")
+            print(f"  {label}: {first_line(m)!r}  [{where(m, po)}]")
     return len(untranslated) + len(fuzzy) + len(obsolete)
 
 
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             had = {key(m) for m in read_po(handle) if m.id}
         catalog, obsolete = update(po, template, fuzzy_matching=not args.no_fuzzy_matching)
         missing = len({key(m) for m in catalog if m.id} - had)
-        problems += report(po.parts[-3], catalog, obsolete, missing)
+        problems += report(po, catalog, obsolete, missing)
         if args.check:
             continue
         buffer = io.BytesIO()
