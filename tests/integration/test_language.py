@@ -168,6 +168,8 @@ def test_the_setting_in_condarc_beats_a_chinese_locale(enabled):
     enabled.condarc.write_text(enabled.condarc.read_text()
                                + "plugins:\n  tuna_language: en\n")
     assert_english(run_in(enabled, CHINESE, "tuna", "status", "--offline").check())
+    assert_english(run_in(enabled, CHINESE, "tuna", "--help").check())
+    assert_english(run_in(enabled, CHINESE, "tuna", "enable", "--url", "ftp://x", "-y"))
 
 
 def test_the_setting_chooses_chinese_under_an_english_locale(enabled):
