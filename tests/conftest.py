@@ -132,6 +132,21 @@ def standard_upstream_tree(root: Path) -> MirrorTree:
     return tree
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """conda-tuna's messages in English in this process, whatever the developer's locale
+    (sandboxed conda runs get the same from conda_runner); a test wanting Chinese sets
+    LANG (or the setting's variable) and calls conda_tuna.i18n.reset()."""
+    from conda_tuna import i18n
+
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", i18n.SETTING_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.reset()
+    yield
+    i18n.reset()
+
+
 @pytest.fixture(scope="session")
 def mirror_tree(tmp_path_factory) -> MirrorTree:
     return standard_mirror_tree(tmp_path_factory.mktemp("tuna-mirror"))

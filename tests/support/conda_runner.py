@@ -3,8 +3,9 @@
 Integration tests use this so that each conda command sees exactly the config files the test
 wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced
 (and the caller's PIP_* and UV_* variables dropped: pip's and uv's config are tested too).
-The locale is neutral (LANG=C.UTF-8, no LANGUAGE/LC_*), so conda-tuna speaks English unless
-a test sets a locale in ``extra_env``.
+The locale is neutral (LANG=C.UTF-8; the caller's LANGUAGE, LC_ALL and LC_MESSAGES dropped), so
+conda-tuna speaks English whatever the developer's locale; a test that wants Chinese sets
+`extra_env["LANG"] = "zh_CN.UTF-8"` (or LANGUAGE/LC_ALL, which win over LANG).
 
 The solver is chosen by the environment variable CONDA_TUNA_TEST_SOLVER (classic, libmamba or
 rattler; classic when unset), so the whole suite can run under each solver users have. The
