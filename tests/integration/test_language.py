@@ -33,7 +33,10 @@ NEUTRAL = {"LANG": "C.UTF-8"}
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 HAN = re.compile(r"[\u3400-\u9fff]")
 #: URLs, paths, `code`, $VARIABLES, --flags and dotted.names: kept as they are in Chinese
-CODE = re.compile(r"\S+://\S+|\S*/\S*|`[^`]*`|\$\w+|--?[\w-]+|\w+(?:\.\w+)+")
+#: (a "word" character here is anything but space, CJK and full-width punctuation)
+_NOT_CJK = r"[^\s\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+CODE = re.compile(rf"{_NOT_CJK}+://{_NOT_CJK}+|{_NOT_CJK}*/{_NOT_CJK}*|`[^`]*`|\$\w+"
+                  r"|--?[\w-]+|\w+(?:\.\w+)+")
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){3,}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?")
 
@@ -55,7 +58,7 @@ def english_runs(line: str) -> list[str]:
     """Runs of four or more English words in a line, outside URLs, paths and `code`: an
     untranslated sentence (command names, flags, channel names and values stay as they
     are in a translation, and are short)."""
-    text = CODE.sub(" ", line)
+    text = CODE.sub(" | ", line)  # what is cut out also ends a run
     return [m.group(0) for m in ENGLISH_RUN.finditer(text)]
 
 
