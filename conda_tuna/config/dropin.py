@@ -68,8 +68,8 @@ def drop_in_dir(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path |
         if env_prefix is None:
             raise TunaError(_("--scope env needs an active environment (or -n/-p)."))
         return env_prefix / "condarc.d"
-    raise TunaError(_("Unknown scope {scope!r}; choose one of {scopes}.").format(
-        scope=scope, scopes=", ".join(SCOPES)))
+    raise TunaError(_("Unknown scope {scope}; choose one of {scopes}.").format(
+        scope=repr(scope), scopes=", ".join(SCOPES)))
 
 
 def scope_root(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path | None) -> Path:

@@ -170,7 +170,8 @@ def report(data: object, *, now: float | None = None, max_age_hours: float = 24.
     return {
         "available": bool(parsed),
         "jobs": {r.name: r.to_json() for r in reports},
-        "warnings": [f"{r.name}: {w}" for r in reports for w in r.warnings],
+        "warnings": [_("{job}: {warning}").format(job=r.name, warning=w)
+                     for r in reports for w in r.warnings],
     }
 
 

@@ -156,10 +156,13 @@ class CondaSandbox:
         return self.home / ".conda" / "condarc.d" / "conda-tuna.yml"
 
     def env(self) -> dict[str, str]:
+        # the developer's locale must not choose conda-tuna's language: English unless a
+        # test asks for another (extra_env["LANG"] = "zh_CN.UTF-8")
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CONDA", "_CONDA", "PIP_", "UV_", "XDG_CONFIG",
-                                    "XDG_CACHE"))}
+                                    "XDG_CACHE")) and k not in LOCALE_VARIABLES}
         env.update({
+            "LANG": "C.UTF-8",
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.base / "cache"),  # conda-tuna's health cache, per test
             "USERPROFILE": str(self.home),
@@ -199,6 +202,9 @@ class CondaSandbox:
                                   timeout=timeout, input=stdin, cwd=self.base)
         return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
 
+
+#: The variables gettext (and conda_tuna.i18n) reads for the language, in its order.
+LOCALE_VARIABLES = frozenset({"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"})
 
 #: What `python -m conda` does (conda/__main__.py), after a prelude.
 _RUN_CONDA = "\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
