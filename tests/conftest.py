@@ -49,20 +49,6 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def english_messages(monkeypatch):
-    """Tests read conda-tuna's messages in English, whatever the developer's locale: a test
-    that wants Chinese sets LANG (or the setting) itself and calls conda_tuna.i18n.reset()."""
-    from conda_tuna import i18n
-
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", i18n.SETTING_ENV):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    i18n.reset()
-    yield
-    i18n.reset()
-
-
 def pytest_generate_tests(metafunc):
     if "solver" in metafunc.fixturenames:
         metafunc.parametrize("solver", solvers_under_test())
@@ -115,6 +101,21 @@ def standard_upstream_tree(root: Path) -> MirrorTree:
     tree.add("privatechan", Pkg("private-tool", "1.0", "linux-64"))
     tree.write()
     return tree
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """conda-tuna's messages in English in this process, whatever the developer's locale
+    (sandboxed conda runs get the same from conda_runner); a test wanting Chinese sets
+    LANG (or the setting's variable) and calls conda_tuna.i18n.reset()."""
+    from conda_tuna import i18n
+
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", i18n.SETTING_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    i18n.reset()
+    yield
+    i18n.reset()
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,12 @@ from ..archcheck.check import AVAILABLE, NameIndex, Request, Result
 from ..archcheck.platforms import describe
 from ..base.exceptions import CondaTunaError
 from ..base.urls import redact
-from ..i18n import _
-from .output import emit_json
+from ..i18n import _, ngettext
+from .output import display_width, emit_json, pad
 
 _FILE_SUFFIXES = (".yml", ".yaml")
+#: the source of specs given as arguments (--json's `source`, language-neutral)
+COMMAND_LINE = "command line"
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -55,8 +57,8 @@ def _platforms(given: list[str] | None) -> list[str]:
     unknown = [p for p in platforms if p not in KNOWN_SUBDIRS or p == "noarch"]
     if unknown:
         raise CondaTunaError(
-            f"Unknown platform {', '.join(unknown)}. Use a conda subdir such as linux-64, "
-            "linux-aarch64, osx-arm64 or win-64."
+            _("Unknown platform {platforms}. Use a conda subdir such as linux-64, "
+              "linux-aarch64, osx-arm64 or win-64.").format(platforms=", ".join(unknown))
         )
     return platforms
 
@@ -69,9 +71,10 @@ def _inputs(items: list[str]) -> tuple[env_file.EnvFile, str]:
         default = Path("environment.yml")
         if default.is_file():
             return _read_file(default), str(default)
-        raise CondaTunaError("Give an environment file or package specs, e.g. "
-                             "`conda tuna check environment.yml --platform linux-aarch64`.")
-    return env_file.EnvFile(conda=items), "command line"
+        raise CondaTunaError(_("Give an environment file or package specs, e.g. "
+                               "`conda tuna check environment.yml --platform "
+                               "linux-aarch64`."))
+    return env_file.EnvFile(conda=items), COMMAND_LINE
 
 
 def _read_file(path: Path) -> env_file.EnvFile:
@@ -110,17 +113,41 @@ def _channels(given: list[str] | None, env: env_file.EnvFile) -> list[str]:
     configured = [c for c in context.channels if not (env.nodefaults and c == "defaults")]
     channels = list(dict.fromkeys([*env.channels, *configured]))
     if not channels:
-        raise CondaTunaError("No channels to look in: give -c CHANNEL, list channels in the "
-                             "file, or run `conda tuna enable`.")
+        raise CondaTunaError(_("No channels to look in: give -c CHANNEL, list channels in the "
+                               "file, or run `conda tuna enable`."))
     return channels
 
 
 def _index(channels: list[str], platform: str) -> NameIndex:
     """The platform's (and noarch's) records: conda's cached repodata.json, refreshed as
-    conda would, read by byte-level search (no parse of the whole file)."""
+    conda would, read by byte-level search (no parse of the whole file). A channel that
+    cannot be fetched is an error in words (base/neterrors.py), not conda's HTTP 000."""
+    from conda.exceptions import CondaHTTPError
+
     from ..archcheck.adapter import fetched_sources
 
-    return NameIndex(fetched_sources(channels, (platform, "noarch")))
+    try:
+        return NameIndex(fetched_sources(channels, (platform, "noarch")))
+    except CondaHTTPError as exc:
+        raise _unreachable(exc, platform) from exc
+
+
+def _unreachable(exc: BaseException, platform: str) -> CondaTunaError:
+    """conda could not fetch a channel's index: what happened, where, and what to do; the
+    machine kind and the technical detail go to --json as `network_error`."""
+    from ..base.neterrors import classify
+
+    failure = classify(exc)
+    kwargs = getattr(exc, "_kwargs", None) or {}
+    url = redact(str(kwargs.get("url") or getattr(exc, "url", "") or ""))
+    if url:
+        text = _("Cannot fetch the package index {url} for {platform}: {why}. {step}")
+    else:
+        text = _("Cannot fetch a channel's package index for {platform}: {why}. {step}")
+    error = CondaTunaError(text.format(url=url, platform=platform, why=failure.summary(),
+                                       step=failure.next_step()))
+    error.network_error = failure.to_json()  # type: ignore[attr-defined]
+    return error
 
 
 def _explain(results: dict[str, list[Result]], indexes: dict[str, NameIndex]) -> None:
@@ -185,36 +212,52 @@ def _print(source: str, env: env_file.EnvFile, channels: list[str], platforms: l
     for note in env.notes:
         print(note)
     shown = ", ".join(redact(c) for c in channels)  # never print a token or password
-    print(_("Checking {count} conda spec(s) from {source} in: {channels}").format(
-        count=count, source=source, channels=shown))
+    where = _("the command line") if source == COMMAND_LINE else source
+    print(ngettext("Checking {count} conda spec from {source} in: {channels}",
+                   "Checking {count} conda specs from {source} in: {channels}", count).format(
+        count=count, source=where, channels=shown))
+    marks = (_("ok"), _("MISSING"))
+    width = max(display_width(mark) for mark in marks) + 2
     for platform in platforms:
         rows = results[platform]
         bad = sum(r.status != AVAILABLE for r in rows)
-        print(f"\n{platform} ({describe(platform)}): "
-              + ("all available" if not bad else f"{bad} of {len(rows)} not available"))
+        verdict = _("all available") if not bad else _(
+            "{bad} of {total} not available").format(bad=bad, total=len(rows))
+        print()
+        print(_("{platform} ({description}): {verdict}").format(
+            platform=platform, description=describe(platform), verdict=verdict))
         for row in rows:
-            print("  " + _row_text(row, relaxed.get((row.request.text, platform))))
+            mark = marks[0] if row.status == AVAILABLE else marks[1]
+            print("  " + pad(mark, width)
+                  + _row_text(row, relaxed.get((row.request.text, platform))))
     if env.pip:
-        print("\npip section (installed by pip, not checked here; pip picks each "
-              "platform's wheel):")
+        print()
+        print(_("pip section (installed by pip, not checked here; pip picks each platform's "
+                "wheel):"))
         for requirement in env.pip:
             print(f"  - {requirement}")
     if flags:
-        print("\nWill not migrate as written:")
+        print()
+        print(_("Will not migrate as written:"))
         for flag in flags:
             print(f"  - {flag.item}: {flag.message}")
-    print("\n" + ("Everything is available." if ok else
-                  "Some specs cannot be installed; see above (exit code 1)."))
+    print()
+    print(_("Everything is available.") if ok else
+          _("Some specs cannot be installed; see above (exit code 1)."))
 
 
 def _row_text(row: Result, loose: Result | None) -> str:
+    """One spec's line after its mark: what was found, or why it cannot be installed."""
     if row.status == AVAILABLE:
-        return f"ok       {row.request.text}  ->  {row.version} {row.build} ({row.channel})"
+        return _("{spec}  ->  {version} {build} ({channel})").format(
+            spec=row.request.text, version=row.version, build=row.build, channel=row.channel)
     assert row.finding is not None
-    text = f"MISSING  {arch_check.format_warning(row.finding, 'machine ' + _machine(row))}"
+    text = arch_check.format_warning(row.finding, _("machine {name}").format(
+        name=_machine(row)))
     if loose is not None and loose.status == AVAILABLE:
-        text += (f"; without the build string {loose.version} {loose.build} is available "
-                 f"({loose.channel})")
+        text = _("{problem}; without the build string {version} {build} is available "
+                 "({channel})").format(problem=text, version=loose.version, build=loose.build,
+                                       channel=loose.channel)
     return text
 
 

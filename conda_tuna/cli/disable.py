@@ -24,7 +24,7 @@ from ..config.adapter import (
     scope_root,
 )
 from ..i18n import N_, _
-from .output import emit_json
+from .output import emit_json, scope_name
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -109,7 +109,10 @@ def collect(args: Namespace) -> dict[str, object]:
             continue  # no environment for the env scope
         old = _is_old_drop_in(scope)
         results = _undo_scope(scope, dry)
-        legacy = _legacy_drop_in(scope, dry)
+        # under --dry-run the journal's drop-in is still there: not a second, legacy one
+        journaled = any(r.feature == dropin.FEATURE and r.how not in ("kept-dir", "removed-dir")
+                        for r in results)
+        legacy = None if journaled and dry else _legacy_drop_in(scope, dry)
         for r in results:
             if r.note:
                 notes.append(r.note)
@@ -140,13 +143,13 @@ def execute(args: Namespace) -> int:
     dry = result["dry_run"]
     if not removed and not pip and not uv and not result["pip_markers_removed"]:
         print(_("conda-tuna is not enabled at {scope} scope; nothing to do.").format(
-            scope=args.scope) if args.scope else
+            scope=scope_name(args.scope)) if args.scope else
             _("conda-tuna is not enabled anywhere; nothing to do."))
         return 0
     for item in removed:  # type: ignore[union-attr]
         text = (_("Would remove {file} ({scope} scope).") if dry
                 else _("Removed {file} ({scope} scope)."))
-        print(text.format(file=item["file"], scope=item["scope"]))
+        print(text.format(file=item["file"], scope=scope_name(str(item["scope"]))))
         if item.get("saved"):
             print(_("  You had edited it; your copy is saved as {saved}.").format(
                 saved=item["saved"]))

@@ -25,12 +25,13 @@ from conda.base.context import context
 from ..base.context import env_prefix, stdin_is_interactive
 from ..base.errors import TunaError
 from ..base.urls import redact
+from ..i18n import N_, _
 from ..mirrors.adapter import configured_mirror
 from ..pypi import envpackages
 from ..pypi import guard as pip_guard
 from ..pypi import marker as pip_marker
 from ..pypi.history import append_pip_record, history_path
-from .output import emit_json
+from .output import display_width, emit_json, pad
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -42,7 +43,10 @@ class Plan:
     python: Path
     opts: pip_guard.Options
     index_url: str | None
+    #: why this index, in English: --json's `index_source` (language-neutral)
     index_source: str
+    #: the same in the user's language, for the text output
+    index_source_shown: str
     conda_first: list[pip_guard.CondaFirst] = field(default_factory=list)
     use_conda: bool = False
     pip_args: list[str] = field(default_factory=list)
@@ -61,36 +65,50 @@ def resolve_prefix(opts: pip_guard.Options) -> Path:
         try:
             prefix = Path(locate_prefix_by_name(opts.name))
         except EnvironmentNameNotFound as exc:
-            raise TunaError(f"No conda environment named {opts.name!r}.",
-                            hint="List them with `conda env list`.") from exc
+            raise TunaError(_("No conda environment named {name}.").format(name=repr(opts.name)),
+                            hint=_("List them with `conda env list`.")) from exc
     else:
         prefix = env_prefix(required=True)
     if not (prefix / "conda-meta").is_dir():
-        raise TunaError(f"{prefix} is not a conda environment (it has no conda-meta).")
+        raise TunaError(_("{prefix} is not a conda environment (it has no conda-meta).").format(
+            prefix=prefix))
     return prefix
 
 
 def env_python(prefix: Path) -> Path:
     python = prefix / ("python.exe" if os.name == "nt" else "bin/python")
     if not python.exists():
-        raise TunaError(f"{prefix} has no Python of its own, so pip cannot install into it.",
-                        hint=f"Install it with conda first: conda install -p {prefix} python pip")
+        raise TunaError(
+            _("{prefix} has no Python of its own, so pip cannot install into it.").format(
+                prefix=prefix),
+            hint=_("Install it with conda first: {command}").format(
+                command=f"conda install -p {prefix} python pip"))
     return python
 
 
-def choose_index(prefix: Path, args: pip_guard.PipArgs) -> tuple[str | None, str]:
-    """(index URL to pass to pip or None, why)."""
+#: why pip uses the index it uses (English in --json, translated in the text output)
+_INDEX_GIVEN = N_("an index given on the command line")
+_INDEX_PIP_CONFIG = N_("pip's own configuration ({index})")
+_INDEX_MIRROR = N_("the {name} mirror's PyPI index")
+_INDEX_DEFAULT = N_("pip's default index (conda-tuna is not enabled)")
+
+
+def choose_index(prefix: Path, args: pip_guard.PipArgs) -> tuple[str | None, str, str]:
+    """(index URL to pass to pip or None, why in English, why in the user's language)."""
+    def why(text: str, **parts: str) -> tuple[str, str]:
+        return text.format(**parts), _(text).format(**parts)
+
     if args.gives_index:
-        return None, "an index given on the command line"
+        return None, *why(_INDEX_GIVEN)
     from ..pypi.pipconf import configured_index
 
     configured = configured_index(prefix)
     if configured:  # may carry a private index's password: never shown
-        return None, f"pip's own configuration ({redact(configured)})"
+        return None, *why(_INDEX_PIP_CONFIG, index=redact(configured))
     mirror = configured_mirror()
     if mirror is not None and mirror.pypi_url:
-        return mirror.pypi_url, f"the {mirror.name} mirror's PyPI index"
-    return None, "pip's default index (conda-tuna is not enabled)"
+        return mirror.pypi_url, *why(_INDEX_MIRROR, name=mirror.name)
+    return None, *why(_INDEX_DEFAULT)
 
 
 # --------------------------------------------------------------------------- conda first
@@ -140,7 +158,13 @@ def find_conda_first(plan: Plan, requirements: list[pip_guard.Requirement],
     try:
         available = channel_names(sorted({pip_guard.conda_name(r.name) for r in todo}))
     except Exception as exc:  # the channels cannot be read: pip alone can still go on
-        plan.notes.append(f"Could not ask the conda channels ({exc}); pip installs everything.")
+        from conda.exceptions import CondaHTTPError
+
+        from ..base.neterrors import classify
+
+        why = classify(exc).summary() if isinstance(exc, CondaHTTPError) else redact(str(exc))
+        plan.notes.append(_("Could not ask the conda channels ({why}); pip installs "
+                            "everything.").format(why=why))
         return
     plan.conda_first = pip_guard.conda_first_candidates(todo, installed, available)
 
@@ -153,11 +177,12 @@ def ask_conda_first(plan: Plan, json_mode: bool) -> bool:
         return True
     specs = " ".join(c.spec for c in plan.conda_first)
     if json_mode or plan.opts.dry_run or context.dry_run or not stdin_is_interactive():
-        plan.notes.append(f"conda channels provide {specs}: add --conda-first (or -y) to "
-                          "install them with conda first; without it pip installs them.")
+        plan.notes.append(_("conda channels provide {specs}: add --conda-first (or -y) to "
+                            "install them with conda first; without it pip installs "
+                            "them.").format(specs=specs))
         return False
-    answer = input(f"conda channels provide: {specs}\nInstall them with conda first "
-                   "(recommended)? [Y/n]: ").strip().lower()
+    answer = input(_("conda channels provide: {specs}\nInstall them with conda first "
+                     "(recommended)? [Y/n]: ").format(specs=specs)).strip().lower()
     return answer in ("", "y", "yes")
 
 
@@ -170,9 +195,9 @@ def run_conda_install(plan: Plan, json_mode: bool) -> None:
     proc = subprocess.run(cmd, env=env, capture_output=json_mode, text=True)
     if proc.returncode:
         detail = f"\n{proc.stdout}{proc.stderr}" if json_mode else ""
-        raise TunaError(f"conda could not install {' '.join(specs)} (exit {proc.returncode})."
-                        f"{detail}", hint="Nothing was installed with pip.",
-                        exit_code=proc.returncode)
+        raise TunaError(_("conda could not install {specs} (exit code {code}).{detail}").format(
+            specs=" ".join(specs), code=proc.returncode, detail=detail),
+            hint=_("Nothing was installed with pip."), exit_code=proc.returncode)
 
 
 # --------------------------------------------------------------------------- pip
@@ -197,11 +222,13 @@ def pip_report(plan: Plan) -> list[pip_guard.Planned]:
         proc = subprocess.run(cmd, env=_pip_env(), capture_output=True, text=True)
         if proc.returncode or not report.exists():
             if "No module named pip" in proc.stderr:
-                raise TunaError(f"pip is not installed in {plan.prefix}.",
-                                hint=f"Install it with conda: conda install -p {plan.prefix} pip")
-            raise TunaError("pip could not work out what to install:\n"
-                            + (proc.stderr.strip() or proc.stdout.strip()),
-                            exit_code=proc.returncode or 1)
+                raise TunaError(
+                    _("pip is not installed in {prefix}.").format(prefix=plan.prefix),
+                    hint=_("Install it with conda: {command}").format(
+                        command=f"conda install -p {plan.prefix} pip"))
+            raise TunaError(_("pip could not work out what to install:\n{output}").format(
+                output=proc.stderr.strip() or proc.stdout.strip()),
+                exit_code=proc.returncode or 1)
         return pip_guard.parse_pip_report(report.read_text(encoding="utf-8"))
 
 
@@ -219,12 +246,12 @@ def changes(before: dict[str, tuple[str, str]], after: dict[str, tuple[str, str]
 def build_plan(opts: pip_guard.Options, json_mode: bool) -> Plan:
     args = pip_guard.analyse_pip_args(opts.pip_args)
     if not args.requirements and not args.others:
-        raise TunaError("Nothing to install: give requirements (or -r FILE) after "
-                        "`conda tuna pip install`.")
+        raise TunaError(_("Nothing to install: give requirements (or -r FILE) after "
+                          "`conda tuna pip install`."))
     prefix = resolve_prefix(opts)
     python = env_python(prefix)
-    index_url, source = choose_index(prefix, args)
-    plan = Plan(prefix, python, opts, index_url, source)
+    index_url, source, shown = choose_index(prefix, args)
+    plan = Plan(prefix, python, opts, index_url, source, shown)
     records = envpackages.conda_records(prefix)
     installed = {envpackages.normalize(r.name) for r in records} | {
         d.key for d in envpackages.python_dists(prefix)}
@@ -250,18 +277,24 @@ def check_conflicts(plan: Plan) -> None:
 
 
 def _print_plan(plan: Plan) -> None:
-    print(f"Environment: {plan.prefix}")
-    print(f"pip index:   {plan.index_url or '(pip decides)'}  [{plan.index_source}]")
+    labels = (_("Environment:"), _("pip index:"))
+    width = max(display_width(label) for label in labels) + 1
+    print(pad(labels[0], width) + str(plan.prefix))
+    print(pad(labels[1], width) + _("{index}  [{why}]").format(
+        index=plan.index_url or _("(pip decides)"), why=plan.index_source_shown))
     if plan.conda_first:
-        verb = "conda installs first" if plan.use_conda else "conda could provide"
-        print(f"{verb}: {' '.join(c.spec for c in plan.conda_first)}")
+        specs = " ".join(c.spec for c in plan.conda_first)
+        text = _("conda installs first: {specs}") if plan.use_conda else \
+            _("conda could provide: {specs}")
+        print(text.format(specs=specs))
     if plan.planned:
-        print("pip would install: " + ", ".join(f"{p.name} {p.version}" for p in plan.planned))
+        print(_("pip would install: {packages}").format(
+            packages=", ".join(f"{p.name} {p.version}" for p in plan.planned)))
     for note in plan.notes:
         print(note)
 
 
-USAGE = """\
+USAGE = N_("""\
 usage: conda tuna pip install [-n ENV | -p PATH] [--force] [--conda-first] [-y] [--dry-run]
                               [--json] PIP-ARGS...
 
@@ -275,20 +308,20 @@ conda-tuna's options (anywhere before a literal `--`; everything else goes to pi
   --json             one JSON object on stdout
 Without -i/--index-url/--extra-index-url (or an index in pip's config) pip uses the active
 mirror's PyPI index. Run `<env>/bin/python -m pip install --help` for pip's own options.
-"""
+""")
 
 
 def execute(args: Namespace) -> int:
     argv = list(args.pip_args or [])
     if any(a in ("-h", "--help") for a in argv[: argv.index("--") if "--" in argv else None]):
-        print(USAGE, end="")
+        print(_(USAGE), end="")
         return 0
     opts = pip_guard.split_options(argv)
     json_mode = opts.json or bool(context.json)
     dry_run = opts.dry_run or bool(context.dry_run)
     plan = build_plan(opts, json_mode)
     if plan.index_url is None and "not enabled" in plan.index_source:
-        plan.notes.append("conda-tuna is not enabled: pip uses its own default index.")
+        plan.notes.append(_("conda-tuna is not enabled: pip uses its own default index."))
     result: dict[str, object] = {
         "prefix": str(plan.prefix), "python": str(plan.python), "index_url": plan.index_url,
         "index_source": plan.index_source, "dry_run": dry_run,
@@ -303,7 +336,7 @@ def execute(args: Namespace) -> int:
             emit_json(result)
         else:
             _print_plan(plan)
-            print("Dry run: nothing was installed.")
+            print(_("Dry run: nothing was installed."))
         return 0
     if not json_mode:
         _print_plan(plan)
@@ -324,8 +357,8 @@ def execute(args: Namespace) -> int:
         append_pip_record(plan.prefix, cmd, added, removed)
     if proc.returncode:
         tail = (proc.stderr or "").strip().splitlines()[-15:] if json_mode else []
-        raise TunaError(f"pip install failed (exit {proc.returncode})."
-                        + ("\n" + "\n".join(tail) if tail else ""), exit_code=proc.returncode)
+        message = _("pip install failed (exit code {code}).").format(code=proc.returncode)
+        raise TunaError("\n".join([message, *tail]), exit_code=proc.returncode)
     result.update(success=True, planned=[p.__dict__ for p in plan.planned],
                   installed=[{"name": n, "version": v} for n, v in added],
                   removed=[{"name": n, "version": v} for n, v in removed],
@@ -333,6 +366,8 @@ def execute(args: Namespace) -> int:
     if json_mode:
         emit_json(result)
     elif added or removed:
-        print(f"Recorded in {history_path(plan.prefix)}: "
-              + ", ".join([f"+{n}=={v}" for n, v in added] + [f"-{n}=={v}" for n, v in removed]))
+        print(_("Recorded in {history}: {changes}").format(
+            history=history_path(plan.prefix),
+            changes=", ".join([f"+{n}=={v}" for n, v in added]
+                              + [f"-{n}=={v}" for n, v in removed])))
     return 0

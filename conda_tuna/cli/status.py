@@ -9,6 +9,7 @@ a site remembered as failed a moment ago, a stale mirror, and a user's own
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conda.base.context import context
@@ -30,7 +31,7 @@ from ..routing.urls import (
     handler_of,
     understand,
 )
-from .output import emit_json
+from .output import channel_lines, emit_json, scope_name, scope_words
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -211,28 +212,35 @@ def collect(args: Namespace) -> dict[str, object]:
 
 
 def _print(status: dict[str, object]) -> None:
+    """Summary first (is it on, which mirror, for whom, which file), then where each
+    channel's requests go now, then what shadows conda-tuna, then the mirror's freshness."""
     for note in status.get("recovered") or ():  # type: ignore[union-attr]
         print(note)
     if status["enabled"]:
         mirror = status["mirror"]
-        print(f"conda-tuna: enabled at {status['scope']} scope")
-        print(f"  file:   {status['file']}")
-        print(f"  mirror: {mirror['name']}  {mirror['url']}")
-        print(_("  chain:  {chain}").format(chain=" -> ".join(status["routing"]["chain"])))
-    elif status["files"] or status["routing"]["why_off"]:
+        print(_("conda-tuna is enabled: conda's requests go through mirror {name}.").format(
+            name=mirror["name"]))
+        print(_("  Mirror:   {name}, {url}").format(name=mirror["name"], url=mirror["url"]))
+        print(_("  Scope:    {scope}").format(scope=scope_words(
+            str(status["scope"]), Path(str(status["file"])))))
+        print(_("  File:     {path}").format(path=status["file"]))
+        print(_("  Failover: {chain}").format(chain=" -> ".join(status["routing"]["chain"])))
+    elif status["files"] or status["routing"]["why_off"] != _(
+            "conda-tuna is not enabled (run `conda tuna enable`)"):  # e.g. a broken URL set by hand
         print(_("conda-tuna: {why}").format(why=status["routing"]["why_off"]))
         for item in status["files"]:
-            print(f"  {item['file']} ({item['scope']} scope)")
+            print(_("  {file} ({scope} scope)").format(file=item["file"],
+                                                       scope=scope_name(str(item["scope"]))))
     else:
-        print("conda-tuna: not enabled (run `conda tuna enable`)")
-    print(f"  platform: {status['subdir']}")
+        print(_("conda-tuna is not enabled: conda's requests go where conda sends them (run "
+                "`conda tuna enable`)."))
+    print(_("  Platform: {subdir}").format(subdir=status["subdir"]))
     rows = status["channels"]
     if rows:
-        print(_("Channels (conda records the channel's own URL; requests go to the URL "
-                "shown):"))
-        width = max(len(r["channel"]) for r in rows)
-        for r in rows:
-            print(f"  {r['channel']:<{width}}  {r['via']:<8}  {r['url']}  ({r['reason']})")
+        print(_("Where each channel's requests go now (conda keeps recording the channel's "
+                "own URL):"))
+        for line in channel_lines([Route(**r) for r in rows]):
+            print(line)
     for c in status["channel_settings_conflicts"]:
         who = _("yours wins: conda-tuna does not route these URLs") if c["wins"] == "user" \
             else _("conda-tuna's wins for the URLs it routes")
@@ -241,7 +249,8 @@ def _print(status: dict[str, object]) -> None:
     if status["shadowed_by"]:
         print(_("Settings in your configuration that change where channels go:"))
         for s in status["shadowed_by"]:
-            print(f"  {s['key']} = {s['value']}  (set in {s['source']})")
+            print(_("  {key} = {value}  (set in {source})").format(
+                key=s["key"], value=s["value"], source=s["source"]))
     from ..mirrors.sync import print_section  # issue 5: the mirror's freshness
 
     print_section(status.get("sync"))

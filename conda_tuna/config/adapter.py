@@ -138,12 +138,16 @@ def _licence_note() -> str:
     )
 
 
-def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
-    """The mirror to enable and a sentence saying why it was chosen."""
+#: how the mirror was chosen, as `enable --json` reports it (language-neutral)
+CHOSEN_DEFAULT, CHOSEN_MIRROR, CHOSEN_URL, CHOSEN_AUTO = "default", "--mirror", "--url", "auto"
+
+
+def choose_mirror(args: Namespace) -> tuple[Mirror, str, str]:
+    """The mirror to enable, a sentence saying why, and how it was chosen (CHOSEN_*)."""
     if (args.mirror or "").lower() == "auto":
         from ..mirrors.adapter import choose_auto_mirror
 
-        return choose_auto_mirror()
+        return (*choose_auto_mirror(), CHOSEN_AUTO)
     from ..mirrors.adapter import known_mirrors
 
     known = known_mirrors()
@@ -153,34 +157,52 @@ def choose_mirror(args: Namespace) -> tuple[Mirror, str]:
         mirror = resolve_mirror(args.mirror, args.url, allow_http=args.allow_http)
         # a root the known set names (the catalog, or the test override) keeps its name
         mirror = next((m for m in known.values() if m.root == mirror.root), mirror)
-    why = ("given by --url" if args.url is not None
-           else ("chosen by --mirror" if args.mirror is not None else "default"))
-    return mirror, why
+    chosen = (CHOSEN_URL if args.url is not None
+              else (CHOSEN_MIRROR if args.mirror is not None else CHOSEN_DEFAULT))
+    why = {CHOSEN_URL: "given by --url", CHOSEN_MIRROR: "chosen by --mirror"}.get(chosen,
+                                                                             "default")
+    return mirror, why, chosen
+
+
+#: the channel conda-tuna sets when none is configured and nobody is asked: free for everyone
+FREE_CHANNEL = "conda-forge"
+
+
+def no_channels_note() -> str:
+    """Said when conda-tuna set conda-forge because no channel was configured."""
+    return _("No channels were configured, so conda-tuna set `conda-forge`, which is free for "
+             "everyone. To use Anaconda's `defaults` instead, run `conda tuna enable --channels "
+             "defaults` (its terms require a paid licence in organisations of more than 200 "
+             "people).")
 
 
 def choose_channels(args: Namespace, existing: list[str]) -> tuple[list[str] | None, str | None]:
     """Channels to add when none are configured (conda 25.9+ starts with `channels: []`).
 
-    Returns (channels or None, a note for the user). -y, --json or no terminal take
-    `defaults`, the channel conda users expect; conda-forge is offered as the free one.
+    Returns (channels or None, a note for the user). Configured channels are never changed.
+    -y, --json or no terminal take conda-forge, which is free for everyone: a set-up that
+    asks nobody must not put an organisation under Anaconda's paid terms for `defaults`.
+    The prompt offers conda-forge as its default too; choosing `defaults` (here or with
+    --channels) brings the licence note (see :func:`build`).
     """
     if existing:
         return None, None
     if args.initial_channel:
         return [args.initial_channel], None
     if context.always_yes or context.json or not stdin_is_interactive():
-        return ["defaults"], "No channels were configured; using `defaults`."
-    answer = input(
+        return [FREE_CHANNEL], no_channels_note()
+    answer = input(_(
         "No channels are configured (conda 25.9+ starts with none).\n"
-        "Which channel should conda use? [d]efaults / [c]onda-forge (free for everyone) "
-        "[d]: "
-    ).strip().lower()
-    if answer in ("c", "conda-forge", "cf"):
+        "Which channel should conda use? [c]onda-forge (free for everyone) / [d]efaults "
+        "(Anaconda; a paid licence in organisations of more than 200 people) [c]: "
+    )).strip().lower()
+    if answer in ("", "c", "conda-forge", "cf"):
         return ["conda-forge"], None
-    if answer in ("", "d", "defaults"):
+    if answer in ("d", "defaults"):
         return ["defaults"], None
-    raise TunaError(f"Unknown answer {answer!r}; nothing was written.",
-                    hint="Run again with --channels defaults or --channels conda-forge.")
+    raise TunaError(_("Unknown answer {answer}; nothing was written.").format(
+        answer=repr(answer)), hint=_("Run again with --channels conda-forge or --channels "
+                                     "defaults."))
 
 
 def _representative_urls(upstreams, channels: list[str]) -> list[str]:
@@ -281,7 +303,7 @@ def build(args: Namespace) -> dict[str, object]:
     """
     from ..mirrors.adapter import known_upstreams
 
-    mirror, why = choose_mirror(args)
+    mirror, why, chosen = choose_mirror(args)
     path = drop_in_path(args.scope)
     upstreams = known_upstreams()
     existing = configured_channels(exclude=path)
@@ -311,7 +333,8 @@ def build(args: Namespace) -> dict[str, object]:
         notes.append(_("Replacing {file}, written by conda-tuna 0.1 (it rewrote channel "
                        "URLs); conda now keeps upstream URLs and conda-tuna routes each "
                        "request.").format(file=path))
-    return {"mirror": mirror, "why": why, "path": path, "settings": settings, "meta": meta,
+    return {"mirror": mirror, "why": why, "chosen_by": chosen, "path": path,
+            "settings": settings, "meta": meta,
             "routes": table, "added_channels": added or [], "notes": notes,
             "conflicts": conflicts, "replaced_old": replaced}
 
@@ -422,11 +445,12 @@ def rewrite(path: Path, hosts: set[str]) -> dict[str, object] | None:
             "changes": [c.to_json() for c in changes], "notes": notes or []}
 
 
-def migrate(mirror=None) -> list[dict[str, object]]:
-    """Repair every user config file; prints what changed (unless --json). For `enable`."""
+def migrate(mirror=None, *, report: bool = True) -> list[dict[str, object]]:
+    """Repair every user config file; prints what changed (unless --json, or `report` is
+    False: `enable` prints it after its summary). For `enable`."""
     hosts = mirror_hosts() | ({mirror.host} if mirror is not None else set())
     done = [r for r in (rewrite(p, hosts) for p in user_files()) if r]
-    if not context.json:
+    if report and not context.json:
         print_migrated(done)
     return done
 
@@ -463,8 +487,9 @@ def enable_mirror(mirror) -> None:
     """Write conda-tuna's drop-in (user scope) for `mirror`, as `conda tuna enable` does."""
     from argparse import Namespace
 
+    # no channels left at all: the licence-free one, as a run that asks nobody does (issue 12)
     args = Namespace(mirror=None, url=mirror.root, allow_http=True, scope="user",
-                     initial_channel="defaults", pip=False, migrate=False, force=False)
+                     initial_channel=FREE_CHANNEL, pip=False, migrate=False, force=False)
     plan = build(args)
     dropin.check_writable(plan["path"].parent)
     with journal_session("user", "enable") as journal:
@@ -472,3 +497,5 @@ def enable_mirror(mirror) -> None:
         journal.apply([change] if change else [])
     print(_("Enabled conda-tuna with {name} ({root}): {path}").format(
         name=mirror.name, root=mirror.root, path=plan["path"]))
+    if plan["added_channels"]:
+        print(no_channels_note())

@@ -133,13 +133,34 @@ def reset() -> None:
     current_language.cache_clear()
 
 
+def json_output() -> bool:
+    """True inside a conda command run with --json.
+
+    JSON is for scripts: every text in it (notes, reasons, error messages) stays English so
+    that a script reads the same document whatever the user's locale. Read per call from
+    conda's context (already loaded inside a conda command) because the parser's help texts
+    are translated before conda knows about --json.
+    """
+    module = sys.modules.get("conda.base.context")
+    if module is None:
+        return False
+    try:
+        return bool(module.context.json)
+    except Exception:  # context not initialised yet
+        return False
+
+
 def _(message: str) -> str:
-    """`message` in the user's language."""
+    """`message` in the user's language (English under --json)."""
+    if json_output():
+        return message
     return translations(current_language()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """The singular or plural form for `n`, in the user's language."""
+    """The singular or plural form for `n`, in the user's language (English under --json)."""
+    if json_output():
+        return singular if n == 1 else plural
     return translations(current_language()).ngettext(singular, plural, n)
 
 

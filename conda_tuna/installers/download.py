@@ -36,9 +36,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.neterrors import classify, from_status
 from ..base.urls import is_loopback_host
 from ..i18n import _
-from ..mirrors.health import ProbeConfig, build_opener
+from ..mirrors.health import ProbeConfig, build_opener, proxy_for
 
 # architecture: pure
 
@@ -103,9 +104,19 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
         return TunaError(_("The mirror refused {url} (HTTP 403).").format(url=url),
                          hint=_("Mirrors refuse requests without a User-Agent or from blocked "
                                 "networks; conda-tuna sends one, so check proxies in between."))
-    return TunaError(f"Downloading {url} failed: HTTP {exc.code} {exc.reason}.",
-                     hint="The mirror may be syncing or down; try again later or use "
-                     "another mirror (`conda tuna mirrors --probe`).")
+    error = from_status(exc.code, str(exc.reason), url)
+    return TunaError(_("Downloading {url} failed: {why}.").format(url=url, why=error.summary()),
+                     hint=error.next_step())
+
+
+def _unreachable(url: str, exc: BaseException, config: ProbeConfig | None,
+                 message: str) -> TunaError:
+    """A network failure in words (DNS, refused, timeout, TLS, proxy, ...) with the next
+    step (base/neterrors.py); `message` has {url} and {why}."""
+    host = urlsplit(url).hostname or ""
+    proxy = None if is_loopback_host(host) else proxy_for(config or ProbeConfig(), url)
+    error = classify(exc, url, proxy=proxy)
+    return TunaError(message.format(url=url, why=error.summary()), hint=error.next_step())
 
 
 def _must_exist(url: str, timeout: float, config: ProbeConfig | None = None) -> None:
@@ -116,8 +127,7 @@ def _must_exist(url: str, timeout: float, config: ProbeConfig | None = None) -> 
     except urllib.error.HTTPError as exc:
         raise _http_error(url, exc) from exc
     except (urllib.error.URLError, *_TRANSIENT) as exc:
-        raise TunaError(_("Could not reach {url}: {error}").format(url=url, error=exc),
-                        hint=_("Check the network or try another mirror.")) from exc
+        raise _unreachable(url, exc, config, _("Could not reach {url}: {why}.")) from exc
 
 
 def fetch_published_sha256(checksum_url: str, timeout: float = 30,
@@ -135,7 +145,8 @@ def fetch_published_sha256(checksum_url: str, timeout: float = 30,
             return None
         raise _http_error(checksum_url, exc) from exc
     except (urllib.error.URLError, *_TRANSIENT) as exc:
-        raise TunaError(f"Could not read the published checksum {checksum_url}: {exc}") from exc
+        raise _unreachable(checksum_url, exc, config, _(
+            "Could not read the published checksum {url}: {why}.")) from exc
     match = _HEX64.search(text)
     if match is None:
         raise TunaError(_("{url} does not contain a SHA-256 checksum.").format(url=checksum_url))
@@ -385,14 +396,15 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
             if isinstance(exc.reason, (*_TRANSIENT, OSError)) and attempt < retries:
                 error = exc
                 continue
-            raise TunaError(f"Could not reach {url}: {exc.reason}",
-                            hint="Check the network or try another mirror.") from exc
+            raise _unreachable(url, exc, config, _("Could not reach {url}: {why}.")) from exc
         except _TRANSIENT as exc:
             error = exc
     if error is not None:
         size = _size(part)
-        raise TunaError(f"The download of {url} was interrupted after {size} bytes ({error!r}).",
-                        hint="Run the same command again: it resumes where it stopped.")
+        why = classify(error, url).summary()
+        raise TunaError(_("The download of {url} was interrupted after {size} bytes "
+                          "({why}).").format(url=url, size=size, why=why),
+                        hint=_("Run the same command again: it resumes where it stopped."))
 
     if expected and digest != expected:
         discard_partial(part)

@@ -178,6 +178,8 @@ def sync_section(mirror: Mirror | None, *, offline: bool) -> dict[str, object]:
         return sync_status.unknown(_("not checked (--offline)"), url)
     try:
         data = mirror_health.fetch_json(url, probe_timeout(), probe_config())
+    except mirror_health.FetchError as exc:  # the network: its kind, in words, with a next step
+        return sync_status.unknown(exc.error.detail, url, error=exc.error)
     except TunaError as exc:
         return sync_status.unknown(exc.message, url)
     section = sync_status.report(data, max_age_hours=max_age_hours())

@@ -322,3 +322,55 @@ def mirror_for_root(root: str, *, what: str = "plugins.tuna_mirror_url") -> Mirr
 def mirrors_carrying(subdir: str) -> list[Mirror]:
     """Mirrors whose pkgs serve `subdir`: the ones `--mirror auto` may pick on this machine."""
     return [m for m in MIRRORS.values() if subdir in m.pkgs_subdirs]
+
+
+#: The channels `conda tuna mirrors` names in a mirror's coverage line (the ones most users
+#: have configured); the other mirrored channels are counted.
+KEY_CHANNELS = ("defaults", "conda-forge")
+
+
+class PlatformCoverage(NamedTuple):
+    """Which of one machine's platforms (its subdir and noarch) a mirror carries.
+
+    `carried`: the platforms the mirror's `defaults` (pkgs/main, pkgs/r) serves; `missing`:
+    those it does not; `by_channel`: per key channel, the platforms it serves; `others`:
+    how many other mirrored channels serve the machine's own subdir, of `others_total`.
+    """
+
+    subdirs: tuple[str, ...]
+    carried: tuple[str, ...]
+    missing: tuple[str, ...]
+    by_channel: Mapping[str, tuple[str, ...]]
+    others: int
+    others_total: int
+
+    @property
+    def complete(self) -> bool:
+        """True when defaults and every key channel serve every platform of the machine."""
+        return all(len(c) == len(self.subdirs) for c in self.by_channel.values())
+
+    def to_json(self) -> dict[str, object]:
+        return {"subdirs": list(self.subdirs), "carried": list(self.carried),
+                "missing": list(self.missing),
+                "channels": {k: list(v) for k, v in self.by_channel.items()},
+                "other_channels_with_subdir": self.others,
+                "other_channels": self.others_total}
+
+
+def platform_coverage(mirror: Mirror, subdirs: tuple[str, ...]) -> PlatformCoverage:
+    """What `mirror` carries of a machine's `subdirs` (e.g. ``("linux-aarch64", "noarch")``),
+    from the catalog's facts above (the one place they live)."""
+    def served(channel: str) -> tuple[str, ...]:
+        if channel == "defaults":
+            return tuple(s for s in subdirs
+                         if all(mirror.carries(f"pkgs/{c}", s) for c in DEFAULTS_CHANNELS))
+        return tuple(s for s in subdirs if mirror.carries(channel, s))
+
+    by_channel = {c: served(c) for c in KEY_CHANNELS}
+    native = next((s for s in subdirs if s != "noarch"), subdirs[0] if subdirs else "noarch")
+    others = [c for c in mirror.cloud if c not in KEY_CHANNELS]
+    carried = by_channel["defaults"]
+    return PlatformCoverage(
+        tuple(subdirs), carried, tuple(s for s in subdirs if s not in carried),
+        MappingProxyType(by_channel), sum(native in mirror.cloud[c] for c in others),
+        len(others))

@@ -44,6 +44,15 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ..base.errors import TunaError
+from ..base.neterrors import (
+    HTTP,
+    OTHER,
+    NetError,
+    classify,
+    from_status,
+    host_of,
+    timed_out,
+)
 from ..base.urls import parse_mirror_url, redact
 from ..i18n import N_, _
 from .catalog import MIRRORS, UPSTREAMS, Mirror, Upstream, custom_mirror, normalize_root
@@ -76,7 +85,8 @@ class ProbeConfig(NamedTuple):
 
 
 class ProbeResult(NamedTuple):
-    """What one probe found: a state, the HTTP status, the latency and a short detail."""
+    """What one probe found: a state, the HTTP status, the latency, a short technical detail
+    and, when it failed, the classified failure (``base/neterrors.py``)."""
 
     name: str
     url: str
@@ -84,26 +94,44 @@ class ProbeResult(NamedTuple):
     http_status: int | None = None
     latency_ms: float | None = None
     detail: str = ""
+    error: NetError | None = None
 
     @property
     def healthy(self) -> bool:
         return self.state == OK
 
+    @property
+    def kind(self) -> str | None:
+        """The failure's machine kind (dns, refused, timeout, tls, proxy, http, ...)."""
+        if self.error is not None:
+            return self.error.kind
+        return None if self.state == OK else (TIMEOUT if self.state == TIMEOUT else HTTP
+                                              if self.http_status else OTHER)
+
     def describe(self) -> str:
-        """'ok 42 ms', 'HTTP 503', 'timed out after 3 s', 'down: connection refused'."""
+        """'ok 42 ms', or the failure in words: 'mirrors.x.cn answered HTTP 503 Service
+        Unavailable', 'cannot resolve the host name mirrors.x.cn (DNS)', ..."""
         if self.state == OK:
-            return f"ok {self.latency_ms:.0f} ms" if self.latency_ms is not None else OK
-        if self.state in (MISSING, ERROR) and self.http_status:
-            return f"HTTP {self.http_status}"
+            return _("ok {ms:.0f} ms").format(ms=self.latency_ms) \
+                if self.latency_ms is not None else _("ok")
+        return self.failure().summary()
+
+    def failure(self) -> NetError:
+        """The failure (for a result made without one, e.g. from an old cache: its words)."""
+        if self.error is not None:
+            return self.error
+        if self.http_status:
+            return from_status(self.http_status, "", self.url)
         if self.state == TIMEOUT:
-            return self.detail or "timed out"
-        return f"{self.state}: {self.detail}" if self.detail else self.state
+            return timed_out(self.url)
+        return NetError(OTHER, host_of(self.url), self.detail, reason=self.detail)
 
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "url": self.url, "state": self.state,
                 "healthy": self.healthy, "http_status": self.http_status,
                 "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
-                "detail": self.detail}
+                "detail": self.detail, "kind": self.kind,
+                "error": None if self.state == OK else self.failure().to_json()}
 
 
 # --------------------------------------------------------------------------- requests
@@ -149,17 +177,28 @@ def _request(url: str, method: str, config: ProbeConfig,
     )
 
 
-def _classify(exc: BaseException) -> tuple[str, str]:
-    """A network exception as (state, short detail)."""
-    reason = getattr(exc, "reason", exc)
-    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-        return TIMEOUT, "timed out"
-    text = str(reason) or type(reason).__name__
-    if isinstance(reason, ssl.SSLError):
-        return DOWN, f"TLS error: {text}"
-    if "refused" in text.lower():
-        return DOWN, "connection refused"
-    return DOWN, text[:120]
+def proxy_for(config: ProbeConfig, url: str) -> str | None:
+    """The proxy a request to `url` goes through: conda's proxy_servers, else urllib's
+    *_proxy environment variables (with no_proxy); None when it goes direct."""
+    parts = urlsplit(url)
+    if config.proxies is not None:
+        return config.proxies.get(f"{parts.scheme}://{parts.hostname}") \
+            or config.proxies.get(parts.scheme) or config.proxies.get("all") or None
+    try:
+        if parts.hostname and urllib.request.proxy_bypass(parts.hostname):
+            return None
+    except OSError:  # proxy_bypass may resolve the host name
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
+
+
+def failed(exc: BaseException, url: str, config: ProbeConfig,
+           timeout: float) -> tuple[str, NetError]:
+    """A network exception as (probe state, classified failure)."""
+    error = classify(exc, url, proxy=proxy_for(config, url), seconds=timeout)
+    if error.kind == TIMEOUT:  # the same words whether the socket or the round's join gave up
+        return TIMEOUT, timed_out(url, timeout)
+    return DOWN, error
 
 
 def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") -> ProbeResult:
@@ -178,14 +217,20 @@ def http_probe(url: str, timeout: float, config: ProbeConfig, name: str = "") ->
             if method == "HEAD" and exc.code in (405, 501):
                 continue
             state = MISSING if exc.code == 404 else ERROR
+            error = from_status(exc.code, str(exc.reason), url)
             return ProbeResult(name, url, state, exc.code, (time.monotonic() - start) * 1000,
-                               f"HTTP {exc.code} {exc.reason}")
+                               error.detail, error)
         except Exception as exc:  # network errors of every kind become a state, never raise
-            state, detail = _classify(exc)
-            if state == TIMEOUT:
-                detail = f"timed out, no answer within {timeout:g} s"
-            return ProbeResult(name, url, state, None, None, detail)
-    return ProbeResult(name, url, ERROR, None, None, "no usable answer")
+            state, error = failed(exc, url, config, timeout)
+            return ProbeResult(name, url, state, None, None, error.detail, error)
+    error = NetError(OTHER, host_of(url), "no usable answer", reason="no usable answer")
+    return ProbeResult(name, url, ERROR, None, None, error.detail, error)
+
+
+def _late(name: str, url: str, timeout: float) -> ProbeResult:
+    """A probe that had not answered when the round's deadline passed."""
+    error = timed_out(url, timeout)
+    return ProbeResult(name, url, TIMEOUT, detail=error.detail, error=error)
 
 
 def probe_all(targets: Mapping[str, str], timeout: float, config: ProbeConfig,
@@ -202,7 +247,8 @@ def probe_all(targets: Mapping[str, str], timeout: float, config: ProbeConfig,
         try:
             result = probe(url, timeout, config, name)
         except Exception as exc:  # a probe must never take the round down
-            result = ProbeResult(name, url, DOWN, detail=str(exc)[:120])
+            error = classify(exc, url)
+            result = ProbeResult(name, url, DOWN, detail=error.detail, error=error)
         with lock:
             results[name] = result
 
@@ -214,18 +260,27 @@ def probe_all(targets: Mapping[str, str], timeout: float, config: ProbeConfig,
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     with lock:
-        return {name: results.get(name) or ProbeResult(
-            name, url, TIMEOUT, detail=f"timed out, no answer within {timeout:g} s")
-            for name, url in targets.items()}
+        return {name: results.get(name) or _late(name, url, timeout)
+                for name, url in targets.items()}
 
 
 class Fetched(NamedTuple):
-    """What a bounded GET found: a probe state, the HTTP status, the body (when 200)."""
+    """What a bounded GET found: a probe state, the HTTP status, the body (when 200), and
+    the classified failure when there is none."""
 
     state: str
     http_status: int | None = None
     body: bytes | None = None
     detail: str = ""
+    error: NetError | None = None
+
+
+class FetchError(TunaError):
+    """A document could not be fetched; `error` says why, classified."""
+
+    def __init__(self, error: NetError) -> None:
+        super().__init__(error.summary(), hint=error.next_step())
+        self.error = error
 
 
 def _read_body(resp, limit: int) -> bytes:
@@ -252,26 +307,27 @@ def fetch(url: str, timeout: float, config: ProbeConfig, *, limit: int = 4 << 20
         except urllib.error.HTTPError as exc:
             exc.close()
             state = MISSING if exc.code == 404 else ERROR
-            box.append(Fetched(state, exc.code, None, f"HTTP {exc.code} {exc.reason}"))
+            error = from_status(exc.code, str(exc.reason), url)
+            box.append(Fetched(state, exc.code, None, error.detail, error))
         except Exception as exc:  # network errors of every kind become a state
-            state, detail = _classify(exc)
-            if state == TIMEOUT:  # the same words whether the socket or the join gave up
-                detail = f"timed out, no answer within {timeout:g} s"
-            box.append(Fetched(state, None, None, detail))
+            state, error = failed(exc, url, config, timeout)
+            box.append(Fetched(state, None, None, error.detail, error))
 
     thread = threading.Thread(target=run, daemon=True, name="conda-tuna-fetch")
     thread.start()
     thread.join(timeout)
     if box:
         return box[0]
-    return Fetched(TIMEOUT, detail=f"timed out, no answer within {timeout:g} s")
+    error = timed_out(url, timeout)
+    return Fetched(TIMEOUT, detail=error.detail, error=error)
 
 
 def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 20) -> object:
-    """GET a small JSON document (a sync status file); TunaError on any failure."""
+    """GET a small JSON document (a sync status file); FetchError (a TunaError carrying the
+    classified failure) when it cannot be fetched, TunaError when it is not JSON."""
     got = fetch(url, timeout, config, limit=limit)
     if got.state != OK or got.body is None:
-        raise TunaError(got.detail or got.state)
+        raise FetchError(got.error or NetError(OTHER, host_of(url), got.detail or got.state))
     try:
         return parse_json(got.body)
     except ValueError as exc:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from ..base.neterrors import NetError, from_json
 from ..i18n import _
 
 # architecture: pure
@@ -175,12 +176,18 @@ def report(data: object, *, now: float | None = None, max_age_hours: float = 24.
     }
 
 
-def unknown(reason: str, url: str | None = None, jobs: Iterable[str] = JOBS) -> dict[str, object]:
-    """The `sync` section when the status could not be read (offline, network error, none)."""
+def unknown(reason: str, url: str | None = None, jobs: Iterable[str] = JOBS, *,
+            error: NetError | None = None) -> dict[str, object]:
+    """The `sync` section when the status could not be read (offline, network error, none).
+
+    A network failure also goes in as `error` (``base/neterrors.py``): `--json` gets its
+    machine kind under ``network_error``, the printed line its words and next step.
+    """
     return {
         "available": False,
         "url": url,
         "error": reason,
+        "network_error": error.to_json() if error is not None else None,
         "jobs": {name: JobReport(name).to_json() for name in jobs},
         "warnings": [],
     }
@@ -202,6 +209,12 @@ def print_section(section: Mapping[str, object] | None) -> None:
     if not section:
         return
     if not section.get("available"):
+        failure = from_json(section.get("network_error"))
+        if failure is not None:
+            print(_("Mirror freshness: unknown, the sync status could not be fetched: "
+                    "{why}.").format(why=failure.summary()))
+            print(_("  Next step: {step}").format(step=failure.next_step()))
+            return
         print(_("Mirror freshness: unknown ({error})").format(
             error=section.get("error") or _("no sync status")))
         return

@@ -68,10 +68,13 @@ def decide(status: int, kind: str) -> str:
 
 
 class Failure(NamedTuple):
-    """Why a site is (or was just found) unusable."""
+    """Why a site is (or was just found) unusable: `reason` in words (for a network failure,
+    ``base/neterrors``' summary), `kind` DEFINITE/TIMEOUT/STALE, and the HTTP status when the
+    site answered one (not kept on disk)."""
 
     reason: str
     kind: str = DEFINITE
+    status: int | None = None
 
 
 class Verdict(NamedTuple):

@@ -37,12 +37,14 @@ import sys
 import threading
 import time
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from conda.base.context import context
 from conda.exceptions import CondaError
 from conda.gateways.connection.session import CondaHttpAuth
 from conda.plugins.types import ChannelAuthBase
 
+from ..base.neterrors import classify, from_status
 from ..base.urls import redact
 from ..i18n import _
 from ..mirrors import adapter as mirror_adapter
@@ -199,7 +201,8 @@ def _sync_verdict(state: State, mirror: Mirror, budget: float) -> Verdict:
     status = got.http_status
     if status is None or status >= 500 or status == 429:
         kind = TIMEOUT if got.state == mirror_health.TIMEOUT else DEFINITE
-        return Verdict(False, got.detail or got.state, kind)
+        return Verdict(False, got.error.summary() if got.error else (got.detail or got.state),
+                       kind)
     synced = None
     if got.state == mirror_health.OK and got.body:
         try:
@@ -398,7 +401,7 @@ def _after_response(r: Any, info: RouteInfo, kwargs: dict[str, Any]) -> Any:
             state.memory.mark_up(cand.key)
         state.remember_answer(info.plan.original, r.url)
         return r
-    failure = Failure(f"HTTP {r.status_code}", DEFINITE)
+    failure = _answered(r)
     if action == NEXT_DOWN:
         state.memory.mark_down(cand.key, failure)
     if len(info.plan.candidates) == 1:
@@ -431,7 +434,9 @@ def _resend(state: State, r: Any, info: RouteInfo, failure: Failure,
             new = r.connection.send(prep, **send_kwargs)
         except (RequestsConnectionError, Timeout) as exc:
             kind = TIMEOUT if isinstance(exc, Timeout) else DEFINITE
-            failed = Failure(type(exc).__name__, kind)
+            # issue 12: in words (DNS, refused, TLS, proxy, ...), never the class name
+            failed = Failure(classify(exc, prep.url, proxy=send_kwargs["proxies"].get(
+                urlsplit(prep.url).scheme)).summary(), kind)
             state.memory.mark_down(cand.key, failed)
             failures.append(Skipped(cand, failed))
             index = choice.index + 1
@@ -446,15 +451,21 @@ def _resend(state: State, r: Any, info: RouteInfo, failure: Failure,
                 state.log_route(info.plan.original, cand)
             state.remember_answer(info.plan.original, new.url)
             return new
-        failed = Failure(f"HTTP {new.status_code}", DEFINITE)
+        failed = _answered(new)
         if action == NEXT_DOWN:
             state.memory.mark_down(cand.key, failed)
         failures.append(Skipped(cand, failed))
         last, index = new, choice.index + 1
 
 
+def _answered(r: Any) -> Failure:
+    """A site's error answer as a Failure: the status in words, and the status itself."""
+    return Failure(from_status(r.status_code, str(getattr(r, "reason", "") or ""),
+                               r.url).summary(), DEFINITE, r.status_code)
+
+
 def _announce_resend(state: State, info: RouteInfo, first: Skipped, used: Candidate) -> None:
-    if first.failure.reason == "HTTP 404":
+    if first.failure.status == 404:
         line = lacks_line(first.candidate, info.plan.target.filename, used)
     else:
         line = failover_line(first, used)
@@ -465,7 +476,7 @@ def _all_failed_after_sending(state: State, last: Any, info: RouteInfo,
                               failures: list[Skipped]) -> Any:
     """Every candidate answered or failed: a 404 everywhere is conda's to report (not an
     outage); otherwise say so once, and raise when every failure was definite."""
-    if all(s.failure.reason == "HTTP 404" for s in failures):
+    if all(s.failure.status == 404 for s in failures):
         return last
     line = all_failed_line(failures, _upstream_tried(info.plan))
     if all(s.failure.kind == DEFINITE for s in failures):

@@ -107,7 +107,8 @@ def test_conda_install_conda_tuna_then_enable(channel, sandbox, mirror, tmp_path
                            cwd=sandbox.base)  # not the checkout: '' is first on sys.path
     assert where.stdout.split() == [str(package / "__init__.py"), version]
 
-    enabled = conda_in(base, sandbox, "tuna", "enable", "-y", "--url", mirror.url)
+    enabled = conda_in(base, sandbox, "tuna", "enable", "-y", "--url", mirror.url,
+                       "--channels", "defaults")  # -y alone takes conda-forge (issue 12)
     assert enabled.returncode == 0, enabled.stdout + enabled.stderr
     assert mirror.url in sandbox.drop_in.read_text()
     dry = conda_in(base, sandbox, "create", "--dry-run", "-p", str(tmp_path / "env"),

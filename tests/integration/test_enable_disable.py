@@ -36,12 +36,16 @@ def test_create_without_channels_flag_uses_mirror_for_defaults(sandbox, mirror, 
     assert mirror.url not in meta[0].read_text()
 
 
-def test_empty_channels_get_defaults_with_yes(sandbox, mirror, tmp_path):
-    """conda 25.9+ starts with no channels: enable -y sets `defaults` so create just works."""
+def test_empty_channels_get_conda_forge_with_yes(sandbox, mirror, tmp_path):
+    """conda 25.9+ starts with no channels: enable -y sets conda-forge (free for everyone,
+    issue 12) so create just works, and says how to choose `defaults` instead."""
     result = enable(sandbox, mirror)
-    assert "Anaconda's terms" in result.output
-    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
-    assert repodata_hits(mirror, "/anaconda/pkgs/main/")
+    assert "conda-tuna set `conda-forge`, which is free for everyone" in result.output
+    assert "--channels defaults" in result.output
+    assert '"conda-forge"' in sandbox.drop_in.read_text()
+    sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "cf-tool").check()
+    assert repodata_hits(mirror, "/anaconda/cloud/conda-forge/linux-64/")
+    assert not repodata_hits(mirror, "/anaconda/pkgs/main/")
 
 
 def test_channels_conda_forge_choice(sandbox, mirror, tmp_path):
@@ -95,7 +99,7 @@ def test_explicit_pkgs_main_url_goes_to_mirror(sandbox, mirror, tmp_path):
 
 def test_environment_yml_channels_go_to_mirror(sandbox, mirror, upstream, tmp_path):
     sandbox.write_condarc(f"channel_alias: {upstream.url}\n")
-    enable(sandbox, mirror)
+    enable(sandbox, mirror, "--channels", "defaults")
     env_file = tmp_path / "environment.yml"
     env_file.write_text(
         "name: fromfile\nchannels:\n  - https://conda.anaconda.org/conda-forge\n"
@@ -158,7 +162,9 @@ def test_disable_restores_files_byte_for_byte(sandbox, mirror):
     assert sandbox.drop_in.exists()
     assert sandbox.condarc.read_text() == original
     again = sandbox.run("tuna", "enable", "--url", mirror.url, "-y").check()
-    assert "Already enabled" in again.output
+    assert "already enabled this way (nothing changed)" in again.output
+    preview = sandbox.run("tuna", "disable", "--dry-run").check().stdout
+    assert preview.count(f"Would remove {sandbox.drop_in} (user scope).") == 1
     sandbox.run("tuna", "disable").check()
     assert snapshot(sandbox.home) == before
     assert not (sandbox.home / ".conda").exists()
@@ -169,7 +175,11 @@ def test_disable_restores_files_byte_for_byte(sandbox, mirror):
 def test_dry_run_writes_nothing(sandbox, mirror):
     before = snapshot(sandbox.home)
     result = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run", "-y").check()
-    assert "channel_settings" in result.output and "Dry run" in result.output
+    assert result.output.startswith("Dry run, nothing was written")
+    assert "channel_settings" not in result.output  # the file only with --show-file
+    shown = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run", "-y",
+                        "--show-file").check()
+    assert "channel_settings" in shown.output.split("Contents of ", 1)[1]
     assert snapshot(sandbox.home) == before
     data = sandbox.run("tuna", "enable", "--url", mirror.url, "--dry-run", "--json",
                        "-y").check().json()

@@ -117,12 +117,13 @@ CASES: dict[str, Case] = {
         env={"CONDA_TUNA_MIRRORS_OVERRIDE": "{base}/override.json"},
         files={"{base}/override.json": b'{"local": "http://127.0.0.1:9"}'}),
     "mirrors --probe, timeout inf": Case(
-        ["tuna", "mirrors", "--probe"], 0, "is outside 0.05 to 60; using 60",
+        # exit 1: no mirror answered (issue 12); the setting's warning is what is tested
+        ["tuna", "mirrors", "--probe"], 1, "is outside 0.05 to 60; using 60",
         condarc="plugins:\n  tuna_probe_timeout: .inf\n",
         env={"CONDA_TUNA_MIRRORS_OVERRIDE": "{base}/override.json"},
         files={"{base}/override.json": b'{"local": "http://127.0.0.1:9"}'}),
     "mirrors --probe, timeout -1": Case(
-        ["tuna", "mirrors", "--probe"], 0, "using 0.05",
+        ["tuna", "mirrors", "--probe"], 1, "using 0.05",
         condarc="plugins:\n  tuna_probe_timeout: -1\n",
         env={"CONDA_TUNA_MIRRORS_OVERRIDE": "{base}/override.json"},
         files={"{base}/override.json": b'{"local": "http://127.0.0.1:9"}'}),

@@ -60,15 +60,18 @@ def test_probe_reports_each_mirror_and_the_hanging_one_as_timed_out(sandbox, ser
     result = sandbox.run("tuna", "mirrors", "--probe", "--json").check().json()
     probes = {m["name"]: m["probe"] for m in result["mirrors"]}
     assert set(probes) == {"tuna", "bfsu", "nju", "zju"}
-    assert probes["nju"]["state"] == "timeout"
+    assert probes["nju"]["state"] == "timeout" and probes["nju"]["kind"] == "timeout"
     assert probes["bfsu"]["state"] == "error" and probes["bfsu"]["http_status"] == 503
+    assert probes["bfsu"]["kind"] == "http" and probes["tuna"]["kind"] is None
+    assert result["success"] is True and result["answered"] == 2
     assert probes["tuna"]["state"] == "ok" and probes["zju"]["state"] == "ok"
     assert result["fastest"] == "zju"
     assert len(healthy.requests) == 1 and healthy.requests[0].method == "HEAD"
     assert healthy.requests[0].path == "/anaconda/pkgs/main/linux-64/repodata.json"
     assert "conda-tuna" in healthy.requests[0].headers["User-Agent"]  # TUNA 403s without one
     text = sandbox.run("tuna", "mirrors", "--probe").check().stdout
-    assert "no answer within 1.5 s" in text and "HTTP 503" in text
+    assert f"timed out: no answer from {hang.url[7:]} within 1.5 s" in text
+    assert f"{broken.url[7:]} answered HTTP 503" in text
 
 
 def test_mirrors_without_probe_makes_no_request(sandbox, servers, tmp_path):
@@ -98,7 +101,10 @@ def test_auto_on_aarch64_never_picks_a_mirror_without_the_subdir(sandbox, server
     use_mirrors(sandbox, tmp_path, sjtug=fast, tuna=slow)
     sandbox.extra_env["CONDA_SUBDIR"] = "linux-aarch64"
     result = sandbox.run("tuna", "enable", "--mirror", "auto", "-y").check()
-    assert f"Enabled tuna ({slow.url})" in result.stdout
+    assert result.stdout.startswith("conda-tuna is enabled: conda's requests now go through "
+                                    "mirror tuna.")
+    assert f"Mirror:  tuna (Tsinghua University TUNA), {slow.url}, chosen by --mirror auto: " \
+        "fastest healthy mirror carrying linux-aarch64" in result.stdout
     assert "sjtug skipped (does not carry linux-aarch64)" in result.stdout
     assert not fast.requests  # not even probed
     assert heads(slow) == ["/anaconda/pkgs/main/linux-aarch64/repodata.json"]
@@ -126,7 +132,8 @@ def test_hanging_mirror_fails_over_to_a_configured_root_url(sandbox, world, tmp_
     sandbox.run("tuna", "enable", "--url", world.tuna.url, "-y").check()
     world.tuna.faults["/"] = Fault(hang=True)
     result = sandbox.run("create", "-p", str(tmp_path / "env"), "-y", "tunatest-base").check()
-    assert "no answer within 1.5 s" in result.stderr and "using custom instead" in result.stderr
+    assert "timed out: no answer from" in result.stderr and "within 1.5 s" in result.stderr
+    assert "using custom instead" in result.stderr
     assert len(world.tuna.requests) == 1  # the bounded liveness check, then never again
     assert fetched_packages(world.bfsu)
     assert not world.upstream.requests  # upstream is not in this chain

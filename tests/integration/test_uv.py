@@ -82,7 +82,7 @@ def test_an_existing_index_url_is_replaced_and_restored_byte_for_byte(sandbox, m
     write_uv_toml(sandbox)
     before = tree(sandbox.home)
     result = enable(sandbox, mirror).check()
-    assert f"uv now uses {pypi_url(mirror)} (uv config: {uv_toml(sandbox)})." in result.stdout
+    assert f"uv now uses {pypi_url(mirror)} (uv config: ~/.config/uv/uv.toml)." in result.stdout
     assert "Your index-url https://corp.example/simple stays in that file" in result.stdout
     edited = uv_toml(sandbox).read_bytes()
     assert b"# conda-tuna-replaced: index-url = \"https://corp.example/simple\"\r\n" in edited
@@ -170,8 +170,10 @@ def test_dry_run_shows_the_uv_file_and_writes_nothing(sandbox, mirror):
     write_uv_toml(sandbox)
     before = tree(sandbox.home)
     result = enable(sandbox, mirror, "--dry-run").check()
-    assert f"uv would use {pypi_url(mirror)} (uv config: {uv_toml(sandbox)})." in result.stdout
-    assert f"Would write {uv_toml(sandbox)}:" in result.stdout
+    assert f"uv would use {pypi_url(mirror)} (uv config: ~/.config/uv/uv.toml)." in result.stdout
+    assert "# conda-tuna-replaced: index-url" not in result.stdout  # contents: --show-file
+    result = enable(sandbox, mirror, "--dry-run", "--show-file").check()
+    assert f"Contents of {uv_toml(sandbox)}:" in result.stdout
     assert "# conda-tuna-replaced: index-url" in result.stdout
     out = enable(sandbox, mirror, "--dry-run", "--json").check().json()
     assert out["uv"]["file"] == str(uv_toml(sandbox)) and out["uv"]["changed"] is True

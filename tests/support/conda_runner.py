@@ -3,6 +3,9 @@
 Integration tests use this so that each conda command sees exactly the config files the test
 wrote: HOME, XDG_CONFIG_HOME, CONDARC and every CONDA_* variable of the caller are replaced
 (and the caller's PIP_* and UV_* variables dropped: pip's and uv's config are tested too).
+The locale is neutral (LANG=C.UTF-8; the caller's LANGUAGE, LC_ALL and LC_MESSAGES dropped), so
+conda-tuna speaks English whatever the developer's locale; a test that wants Chinese sets
+`extra_env["LANG"] = "zh_CN.UTF-8"` (or LANGUAGE/LC_ALL, which win over LANG).
 
 The solver is chosen by the environment variable CONDA_TUNA_TEST_SOLVER (classic, libmamba or
 rattler; classic when unset), so the whole suite can run under each solver users have. The
@@ -29,6 +32,8 @@ SOLVERS = ("classic", "libmamba", "rattler")
 _LIBMAMBA_26_MIN_CONDA = (26, 5)
 #: conda-rattler-solver 0.2 needs conda >= 26.7 (its changelog: the shards API it uses).
 _RATTLER_02_MIN_CONDA = (26, 7)
+#: The caller's variables that choose conda-tuna's language (gettext's order, LANG last).
+_LOCALE_VARS = frozenset({"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"})
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -156,13 +161,11 @@ class CondaSandbox:
         return self.home / ".conda" / "condarc.d" / "conda-tuna.yml"
 
     def env(self) -> dict[str, str]:
-        # the developer's locale must not choose conda-tuna's language: English unless a
-        # test asks for another (extra_env["LANG"] = "zh_CN.UTF-8")
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CONDA", "_CONDA", "PIP_", "UV_", "XDG_CONFIG",
-                                    "XDG_CACHE")) and k not in LOCALE_VARIABLES}
+                                    "XDG_CACHE")) and k not in _LOCALE_VARS}
         env.update({
-            "LANG": "C.UTF-8",
+            "LANG": "C.UTF-8",  # messages in English unless a test asks for another language
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.base / "cache"),  # conda-tuna's health cache, per test
             "USERPROFILE": str(self.home),
@@ -202,9 +205,6 @@ class CondaSandbox:
                                   timeout=timeout, input=stdin, cwd=self.base)
         return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
 
-
-#: The variables gettext (and conda_tuna.i18n) reads for the language, in its order.
-LOCALE_VARIABLES = frozenset({"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"})
 
 #: What `python -m conda` does (conda/__main__.py), after a prelude.
 _RUN_CONDA = "\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"

@@ -74,3 +74,14 @@ def test_a_prelude_runs_conda_as_python_m_conda_does(tmp_path):
     box = CondaSandbox(tmp_path, prelude="PRELUDE = 1\n")
     assert box.prelude + conda_runner._RUN_CONDA == \
         "PRELUDE = 1\n\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
+
+
+def test_runs_in_english_whatever_the_callers_locale(monkeypatch, tmp_path):
+    for name, value in (("LANGUAGE", "zh_CN:en"), ("LC_ALL", "zh_CN.UTF-8"),
+                        ("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "zh_CN.UTF-8")):
+        monkeypatch.setenv(name, value)
+    env = CondaSandbox(tmp_path).env()
+    assert env["LANG"] == "C.UTF-8"
+    assert not {"LANGUAGE", "LC_ALL", "LC_MESSAGES"} & set(env)
+    chinese = CondaSandbox(tmp_path, extra_env={"LANG": "zh_CN.UTF-8"}).env()
+    assert chinese["LANG"] == "zh_CN.UTF-8"  # a test asking for Chinese gets it

@@ -40,3 +40,25 @@ def test_locale_order(environ, expected):
 ])
 def test_setting_overrides_locale(setting, expected):
     assert resolve_language(setting, {"LANG": "zh_CN.UTF-8"}, platform="linux") == expected
+
+
+def test_json_output_stays_english(monkeypatch):
+    """Under --json every text is English, whatever the locale: scripts read one document."""
+    import sys
+    import types
+
+    from conda_tuna import i18n
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", i18n.SETTING_ENV):
+        monkeypatch.delenv(name, raising=False)
+    fake = types.SimpleNamespace(context=types.SimpleNamespace(json=True, plugins=None))
+    monkeypatch.setitem(sys.modules, "conda.base.context", fake)
+    i18n.reset()
+    try:
+        assert i18n.current_language() == i18n.SIMPLIFIED
+        assert i18n._("Undo with `conda tuna disable`.") == "Undo with `conda tuna disable`."
+        assert i18n.ngettext("{n} spec", "{n} specs", 2) == "{n} specs"
+        assert i18n.json_output()
+    finally:
+        i18n.reset()

@@ -197,3 +197,32 @@ def test_a_partial_file_of_another_user_is_not_resumed(server, tmp_path, payload
     with pytest.raises(TunaError, match="not a partial download of yours"):
         download(url(server), tmp_path, checksum_url=url(server) + ".sha256")
     assert part.read_bytes() == payload[:1000]
+
+
+def test_network_failures_in_words(tmp_path):
+    """issue 12: refused, DNS, TLS and timeout say what happened and what to do, never an
+    errno; nothing is left behind."""
+    from tests.support.netfaults import (
+        UNRESOLVABLE_HOST,
+        closed_port,
+        self_signed_server,
+        silent_server,
+    )
+
+    cases = [(f"http://127.0.0.1:{closed_port()}{DIR}/{NAME}", "refused the connection",
+              "accepts connections"),
+             (f"https://{UNRESOLVABLE_HOST}{DIR}/{NAME}", "cannot resolve the host name",
+              "DNS")]
+    for target, words, step in cases:
+        with pytest.raises(TunaError) as caught:
+            download(target, tmp_path, retries=0, timeout=2)
+        text = str(caught.value)
+        assert words in text and step in caught.value.hint and "Errno" not in text
+    with self_signed_server() as root, pytest.raises(TunaError) as caught:
+        download(f"{root}{DIR}/{NAME}", tmp_path, retries=0, timeout=2)
+    assert "TLS/certificate problem: self-signed certificate" in str(caught.value)
+    with silent_server() as root, pytest.raises(TunaError) as caught:
+        download(f"{root}{DIR}/{NAME}", tmp_path, checksum_url=f"{root}{DIR}/{NAME}.sha256",
+                 retries=0, timeout=0.3)
+    assert "timed out" in str(caught.value) and "checksum" in str(caught.value)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(NAME)]

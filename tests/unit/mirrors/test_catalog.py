@@ -113,3 +113,23 @@ def test_not_loopback():
 
 def test_host_includes_port():
     assert custom_mirror("http://127.0.0.1:8080").host == "127.0.0.1:8080"
+
+
+def test_platform_coverage_per_mirror():
+    """issue 12: `conda tuna mirrors` shows what each mirror carries of this machine."""
+    from conda_tuna.mirrors.catalog import platform_coverage
+
+    aarch64 = ("linux-aarch64", "noarch")
+    tuna = platform_coverage(MIRRORS["tuna"], aarch64)
+    assert tuna.carried == aarch64 and tuna.missing == () and tuna.complete
+    assert tuna.by_channel["conda-forge"] == aarch64
+    assert 0 < tuna.others < tuna.others_total  # e.g. menpo has no linux-aarch64
+    sjtug = platform_coverage(MIRRORS["sjtug"], aarch64)
+    assert sjtug.carried == ("noarch",) and sjtug.missing == ("linux-aarch64",)
+    assert sjtug.by_channel == {"defaults": ("noarch",), "conda-forge": ("noarch",)}
+    assert not sjtug.complete
+    mac = platform_coverage(MIRRORS["sjtug"], ("osx-arm64", "noarch"))
+    assert mac.by_channel["defaults"] == ("noarch",)
+    assert mac.by_channel["conda-forge"] == ("osx-arm64", "noarch")
+    assert platform_coverage(MIRRORS["sjtug"], ("linux-64", "noarch")).complete
+    assert mac.to_json()["missing"] == ["osx-arm64"]

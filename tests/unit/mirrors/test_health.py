@@ -46,10 +46,43 @@ def test_probe_states_for_404_503_and_refused(tree):
         server.faults["/bad/"] = Fault(status=503)
         assert mh.http_probe(f"{server.url}/nope.json", 3, CONFIG).state == mh.MISSING
         bad = mh.http_probe(f"{server.url}/bad/x", 3, CONFIG)
-        assert (bad.state, bad.http_status, bad.describe()) == (mh.ERROR, 503, "HTTP 503")
+        host = server.url.split("://", 1)[1]
+        assert (bad.state, bad.http_status, bad.kind, bad.describe()) == (
+            mh.ERROR, 503, "http", f"{host} answered HTTP 503 Service Unavailable")
+        assert bad.to_json()["error"]["http_status"] == 503
         port = server.url.rsplit(":", 1)[1]
     refused = mh.http_probe(f"http://127.0.0.1:{port}/x", 3, CONFIG)
     assert refused.state == mh.DOWN and not refused.healthy
+    # issue 12: words, never an errno; the machine kind for --json
+    assert refused.kind == "refused" and refused.to_json()["kind"] == "refused"
+    assert refused.describe() == f"127.0.0.1:{port} refused the connection"
+
+
+def test_probe_failures_in_words(tmp_path):
+    """DNS, a server that never answers and a self-signed certificate, probed for real."""
+    from tests.support.netfaults import UNRESOLVABLE_HOST, self_signed_server, silent_server
+
+    dns = mh.http_probe(f"https://{UNRESOLVABLE_HOST}/x", 1, CONFIG)
+    assert (dns.state, dns.kind) == (mh.DOWN, "dns")
+    assert dns.describe() == f"cannot resolve the host name {UNRESOLVABLE_HOST} (DNS)"
+    with silent_server() as url:
+        slow = mh.probe_all({"slow": f"{url}/x"}, 0.3, CONFIG)["slow"]
+    assert (slow.state, slow.kind) == (mh.TIMEOUT, "timeout")
+    assert "timed out" in slow.describe() and "0.3 s" in slow.describe()
+    with self_signed_server() as url:
+        tls = mh.http_probe(f"{url}/x", 2, CONFIG)
+    assert (tls.state, tls.kind) == (mh.DOWN, "tls")
+    assert "self-signed certificate" in tls.describe()
+
+
+def test_probe_through_a_refused_proxy_names_the_proxy():
+    from tests.support.netfaults import closed_port
+
+    port = closed_port()
+    config = CONFIG._replace(proxies={"http": f"http://127.0.0.1:{port}"})
+    result = mh.http_probe("http://mirrors.example.invalid/x", 1, config)
+    assert (result.kind, result.error.cause) == ("proxy", "refused")
+    assert result.describe() == f"the proxy 127.0.0.1:{port} refused the connection"
 
 
 def test_head_refused_falls_back_to_one_byte_get():
@@ -122,7 +155,7 @@ def test_pick_fastest_healthy_and_skip_mirrors_without_subdir():
     probe = fake_probe({"tuna": 80.0, "bfsu": None, "sjtug": 5.0})
     x86 = mh.pick_fastest(mirrors, "linux-64", 1, CONFIG, probe)
     assert x86.mirror.name == "sjtug"
-    assert "bfsu: HTTP 503" in x86.reason
+    assert "bfsu: mirrors.bfsu.edu.cn answered HTTP 503" in x86.reason
     arm = mh.pick_fastest(mirrors, "linux-aarch64", 1, CONFIG, probe)
     assert arm.mirror.name == "tuna"  # sjtug is faster but has no linux-aarch64
     assert "sjtug" not in arm.results and "sjtug skipped" in arm.reason
@@ -228,6 +261,10 @@ def test_fetch_asks_for_gzip_and_never_raises():
         server.server_close()
     refused = mh.fetch(url, 1, CONFIG)
     assert refused.state == mh.DOWN and refused.http_status is None
+    assert refused.error is not None and refused.error.kind == "refused"
+    with pytest.raises(mh.FetchError) as caught:
+        mh.fetch_json(url, 1, CONFIG)
+    assert caught.value.error.kind == "refused" and "Errno" not in str(caught.value)
 
 
 def test_upstream_override_replaces_the_roots_it_names(tmp_path):

@@ -126,3 +126,17 @@ def test_sync_time_in_the_future_is_flagged():
                                       last_ended_ts=int(NOW) + 10 * 86400)],
                                  now=NOW, jobs=("anaconda",))
     assert any("future" in w for w in section["warnings"])
+
+
+def test_network_failure_in_words(capsys):
+    """issue 12: the freshness line names what failed and the next step, never an errno;
+    --json keeps the machine kind."""
+    from conda_tuna.base.neterrors import DNS, NetError
+
+    error = NetError(DNS, "mirrors.example.cn", "gaierror: [Errno -2] Name or service not known")
+    section = sync_status.unknown(error.detail, "https://mirrors.example.cn/x", error=error)
+    assert section["network_error"]["kind"] == "dns"
+    sync_status.print_section(section)
+    out = capsys.readouterr().out
+    assert "cannot resolve the host name mirrors.example.cn (DNS)" in out
+    assert "Next step: Check the host name" in out and "Errno" not in out
