@@ -35,10 +35,34 @@ FETCHING_COMMANDS = frozenset(
 )
 
 
+def N_(message: str) -> str:
+    """Mark a text for the catalog; :func:`_early` translates it when a hook runs."""
+    return message
+
+
+def _early(message: str) -> str:
+    """`message` in the locale's language, for the texts conda asks for while it builds its
+    context (setting descriptions, the subcommand summary).
+
+    Not ``i18n._``: that may read ``context.plugins``, and inside ``conda_settings`` conda is
+    loading those very settings (a recursion, and the language decided before the setting
+    ``plugins.tuna_language`` is known). So only the locale and $CONDA_PLUGINS_TUNA_LANGUAGE
+    decide here, and nothing is cached.
+    """
+    import os
+
+    from .i18n import SETTING_ENV, resolve_language, translations
+
+    return translations(resolve_language(os.environ.get(SETTING_ENV), os.environ)).gettext(
+        message)
+
+
 def _configure_parser(parser) -> None:
     from .cli import configure_parser
+    from .i18n.argparse_l10n import localize
 
     configure_parser(parser)
+    localize(parser)  # --help and parse errors in the user's language, argparse's words too
 
 
 def _execute(args) -> int:
@@ -53,7 +77,8 @@ def conda_subcommands() -> Iterable[CondaSubcommand]:
 
     yield CondaSubcommand(
         name="tuna",
-        summary="Route conda through the TUNA mirror (or another mirror), check and repair it.",
+        summary=_early(N_("Route conda through the TUNA mirror (or another mirror), check and "
+                          "repair it.")),
         action=_execute,
         configure_parser=_configure_parser,
     )
@@ -61,30 +86,32 @@ def conda_subcommands() -> Iterable[CondaSubcommand]:
 
 # name -> (default, description); all live under `plugins:` and are read as context.plugins.X
 _SETTINGS: dict[str, tuple[object, str]] = {
-    "tuna_mirror": ("", "Name of the mirror conda-tuna routes to (set by `conda tuna enable`)."),
-    "tuna_mirror_url": ("", "Root URL of that mirror (written by `conda tuna enable`)."),
+    "tuna_mirror": ("", N_("Name of the mirror conda-tuna routes to (set by `conda tuna "
+                           "enable`).")),
+    "tuna_mirror_url": ("", N_("Root URL of that mirror (written by `conda tuna enable`).")),
     "tuna_arch_check": (
         "warn",
-        "Before a solve, check every spec has a build for this machine: warn, error or off.",
+        N_("Before a solve, check every spec has a build for this machine: warn, error or off."),
     ),
     "tuna_pip_policy": (
         "warn",
-        "conda-then-pip rule for environments holding pip packages: warn, strict or off.",
+        N_("conda-then-pip rule for environments holding pip packages: warn, strict or off."),
     ),
     "tuna_failover": (
         True,
-        "When a mirror fails a request, send it on through the next site of the chain "
-        "(announced in one line per command).",
+        N_("When a mirror fails a request, send it on through the next site of the chain "
+           "(announced in one line per command)."),
     ),
-    "tuna_sync_max_age_hours": (24, "Warn when the mirror's last successful sync is older."),
+    "tuna_sync_max_age_hours": (24, N_("Warn when the mirror's last successful sync is "
+                                       "older.")),
     "tuna_probe_timeout": (
         3.0,
-        "Seconds that one round of mirror probes may take in all (a liveness check inside "
-        "conda commands takes at most 1.5 s, or this if smaller).",
+        N_("Seconds that one round of mirror probes may take in all (a liveness check inside "
+           "conda commands takes at most 1.5 s, or this if smaller)."),
     ),
     "tuna_language": (
         "auto",
-        "Language of conda-tuna's messages: auto (from the locale), en or zh_CN.",
+        N_("Language of conda-tuna's messages: auto (from the locale), en or zh_CN."),
     ),
 }
 
@@ -95,14 +122,14 @@ def conda_settings() -> Iterable[CondaSetting]:
     from conda.plugins.types import CondaSetting
 
     for name, (default, description) in _SETTINGS.items():
-        yield CondaSetting(name=name, description=description,
+        yield CondaSetting(name=name, description=_early(description),
                            parameter=PrimitiveParameter(default))
     yield CondaSetting(
         name="tuna_fallback_mirrors",
-        description=(
+        description=_early(N_(
             "Ordered mirrors (names or root URLs) to fail over to; empty means the active "
             "mirror's sister site, then upstream."
-        ),
+        )),
         parameter=SequenceParameter(PrimitiveParameter("", element_type=str), default=()),
     )
 

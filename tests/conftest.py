@@ -30,6 +30,35 @@ from tests.support.conda_runner import (
 from tests.support.mirror import MirrorServer, MirrorTree, Pkg, tunasync_job
 from tests.support.world import World, start_world, upstream_twin
 
+#: the locale every test starts from, whatever the developer's shell says: messages are
+#: English unless a test asks for another language (`speak`, or a sandbox's LANG)
+NEUTRAL_LOCALE = {"LANG": "C.UTF-8"}
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "CONDA_PLUGINS_TUNA_LANGUAGE")
+
+
+def pytest_configure(config):
+    for name in LOCALE_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(NEUTRAL_LOCALE)
+    from conda_tuna import i18n
+
+    i18n.reset()
+
+
+@pytest.fixture
+def speak(monkeypatch):
+    """speak("zh_CN") makes in-process conda-tuna use that language for the rest of the
+    test (the catalog is read as a user's install would: .mo, or the newer .po)."""
+    from conda_tuna import i18n
+
+    def _speak(language: str) -> None:
+        monkeypatch.setattr(i18n, "_setting", lambda: language)
+        i18n.reset()
+
+    yield _speak
+    monkeypatch.undo()
+    i18n.reset()
+
 
 def pytest_collection_modifyitems(config, items):
     integration = [item for item in items if "integration" in item.keywords]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
 from .platforms import machine_name
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class _Walker:
             return self._memo[key]
         result: tuple[str, ...] | None = (spec,)
         first: tuple[str, ...] | None = None
-        for _, record in self.candidates(spec, name):
+        for _source, record in self.candidates(spec, name):
             if depth >= self.max_depth:
                 result = None
                 break
@@ -305,12 +306,16 @@ def mirror_notes(finding: Finding, mirror: Mirror | None, *, enabled: bool) -> N
             name = "pkgs/main" if channel == "defaults" else channel
             known = name.startswith("pkgs/") or mirror.carries_channel(name)
             if known and not mirror.carries(name, subdir):
-                notes.append(f"{mirror.name} does not mirror {channel} for {subdir}")
+                notes.append(_("{mirror} does not mirror {channel} for {subdir}").format(
+                    mirror=mirror.name, channel=channel, subdir=subdir))
     for candidate in SUGGESTED_CHANNELS:
         if candidate in finding.channels or not mirror.carries(candidate, subdir):
             continue
-        where = f"{mirror.name} mirrors it for {subdir}" if enabled else f"it has {subdir} builds"
-        notes.append(f"look in {candidate} ({where}): add -c {candidate}")
+        if enabled:
+            note = _("look in {channel} ({mirror} mirrors it for {subdir}): add -c {channel}")
+        else:
+            note = _("look in {channel} (it has {subdir} builds): add -c {channel}")
+        notes.append(note.format(channel=candidate, mirror=mirror.name, subdir=subdir))
         break
     finding.notes = tuple(notes)
 
@@ -325,11 +330,12 @@ def relevant(finding: Finding) -> bool:
 def machine_note(target: str, native: str | None) -> str:
     """"machine aarch64", plus this machine's own when the target was set by --platform or
     CONDA_SUBDIR (so a forgotten CONDA_SUBDIR is visible)."""
-    note = f"machine {machine_name(target)}"
     if native and native != target:
-        note += (f", set by --platform/CONDA_SUBDIR; this machine is "
-                 f"{machine_name(native)} ({native})")
-    return note
+        return _("machine {machine}, set by --platform/CONDA_SUBDIR; this machine is "
+                 "{native_machine} ({native})").format(machine=machine_name(target),
+                                                      native_machine=machine_name(native),
+                                                      native=native)
+    return _("machine {machine}").format(machine=machine_name(target))
 
 
 def _where(finding: Finding) -> str:
@@ -338,8 +344,9 @@ def _where(finding: Finding) -> str:
         (chans,) = groups
         text = ", ".join(finding.elsewhere)
         return text if set(chans) <= set(finding.channels) and len(finding.channels) == 1 \
-            else f"{text} (in {', '.join(chans)})"
-    return ", ".join(f"{subdir} (in {', '.join(chans)})"
+            else _("{subdirs} (in {channels})").format(subdirs=text, channels=", ".join(chans))
+    return ", ".join(_("{subdirs} (in {channels})").format(subdirs=subdir,
+                                                           channels=", ".join(chans))
                      for subdir, chans in finding.elsewhere.items())
 
 
@@ -347,23 +354,31 @@ def format_warning(finding: Finding, note: str) -> str:
     """The one-line warning, e.g.
     "mkl: no build for linux-aarch64 (machine aarch64) in defaults; builds exist for linux-64,
     win-64"."""
-    channels = ", ".join(finding.channels) or "the configured channels"
-    target = f"{finding.subdir} ({note}) in {channels}"
+    parts = {"spec": finding.spec, "subdir": finding.subdir, "note": note,
+             "channels": ", ".join(finding.channels) or _("the configured channels"),
+             "name": finding.name, "versions": ", ".join(finding.other_versions),
+             "dependency": finding.dependency, "via": " -> ".join(finding.via),
+             "missing": finding.missing_name}
     if finding.kind == MISSING:
-        text = f"{finding.spec}: no build for {target}"
+        text = _("{spec}: no build for {subdir} ({note}) in {channels}").format(**parts)
         if finding.other_versions:
-            text += f" ({finding.subdir} has {finding.name} " \
-                    f"{', '.join(finding.other_versions)} only)"
-        subject = "builds"
+            text = _("{text} ({subdir} has {name} {versions} only)").format(text=text, **parts)
+        if finding.elsewhere:
+            text = _("{text}; builds exist for {where}").format(text=text,
+                                                                 where=_where(finding))
     else:
-        via = f" (via {' -> '.join(finding.via)})" if finding.via else ""
-        text = (f"{finding.spec}: every build for {finding.subdir} needs {finding.dependency}"
-                f"{via}, which has no build for {target}")
-        subject = f"{finding.missing_name} builds"
-    if finding.elsewhere:
-        text += f"; {subject} exist for {_where(finding)}"
+        if finding.via:
+            text = _("{spec}: every build for {subdir} needs {dependency} (via {via}), which "
+                     "has no build for {subdir} ({note}) in {channels}").format(**parts)
+        else:
+            text = _("{spec}: every build for {subdir} needs {dependency}, which has no build "
+                     "for {subdir} ({note}) in {channels}").format(**parts)
+        if finding.elsewhere:
+            text = _("{text}; {missing} builds exist for {where}").format(
+                text=text, missing=finding.missing_name, where=_where(finding))
     if finding.unchecked:
-        text += f" (not checked: {', '.join(finding.unchecked)})"
+        text = _("{text} (not checked: {subdirs})").format(
+            text=text, subdirs=", ".join(finding.unchecked))
     for extra in finding.notes:
-        text += f"; {extra}"
+        text = _("{text}; {note}").format(text=text, note=extra)
     return text

@@ -163,29 +163,31 @@ def migration_flags(env: EnvFile, targets: list[str]) -> list[Flag]:
     flags: list[Flag] = []
     if env.prefix:
         flags.append(Flag("prefix", f"prefix: {env.prefix}",
-                          "a path on the machine the file came from; delete the line and "
-                          "choose the place with -n NAME or -p PATH"))
+                          _("a path on the machine the file came from; delete the line and "
+                            "choose the place with -n NAME or -p PATH")))
     for spec in env.conda:
         name = spec_name(spec)
         build = exact_build(spec)
         if name.startswith("__"):
             flags.append(Flag("virtual_package", spec,
-                              "a virtual package describes the old machine (conda detects it "
-                              "on the new one); delete the line"))
+                              _("a virtual package describes the old machine (conda detects "
+                                "it on the new one); delete the line")))
             continue
         if build:
             flags.append(Flag("exact_build", spec,
-                              f"exact build string {build} is one platform's build; use "
-                              f"{without_build(spec)}"))
+                              _("exact build string {build} is one platform's build; use "
+                                "{spec}").format(build=build, spec=without_build(spec))))
         owner = platform_only(name)
         if owner and _applies(owner, targets):
             flags.append(Flag("platform_package", spec,
-                              f"exists for {owner} only, pulled in by conda on its own; delete "
-                              "the line (`conda env export --from-history` leaves these out)"))
+                              _("exists for {platform} only, pulled in by conda on its own; "
+                                "delete the line (`conda env export --from-history` leaves "
+                                "these out)").format(platform=owner)))
     for requirement in env.pip:
         if _PIP_PLATFORM.search(requirement) or requirement.startswith(("-e ", "/", "./",
                                                                           "file:")):
             flags.append(Flag("pip_platform", requirement,
-                              "a platform-specific wheel or a local path; use a plain "
-                              "requirement (name==version) so pip picks the new machine's wheel"))
+                              _("a platform-specific wheel or a local path; use a plain "
+                                "requirement (name==version) so pip picks the new machine's "
+                                "wheel")))
     return flags

@@ -16,6 +16,7 @@ from __future__ import annotations
 import platform as _platform
 
 from ..base.errors import TunaError
+from ..i18n import N_, _
 
 # architecture: pure
 
@@ -69,15 +70,15 @@ _MACHINE_OF_SUBDIR = {
 }
 
 _DESCRIPTIONS = {
-    "linux-64": "Linux on x86_64 (Intel/AMD servers and PCs)",
-    "linux-aarch64": "Linux on ARM64 (Kunpeng, Phytium, Graviton, Ampere, Raspberry Pi 4/5)",
-    "linux-ppc64le": "Linux on POWER (ppc64le)",
-    "linux-s390x": "Linux on IBM Z (s390x)",
-    "osx-64": "macOS on Intel",
-    "osx-arm64": "macOS on Apple silicon (M1/M2/M3/M4)",
-    "win-64": "Windows on x86_64",
-    "win-arm64": "Windows on ARM64",
-    "noarch": "any platform (noarch)",
+    "linux-64": N_("Linux on x86_64 (Intel/AMD servers and PCs)"),
+    "linux-aarch64": N_("Linux on ARM64 (Kunpeng, Phytium, Graviton, Ampere, Raspberry Pi 4/5)"),
+    "linux-ppc64le": N_("Linux on POWER (ppc64le)"),
+    "linux-s390x": N_("Linux on IBM Z (s390x)"),
+    "osx-64": N_("macOS on Intel"),
+    "osx-arm64": N_("macOS on Apple silicon (M1/M2/M3/M4)"),
+    "win-64": N_("Windows on x86_64"),
+    "win-arm64": N_("Windows on ARM64"),
+    "noarch": N_("any platform (noarch)"),
 }
 
 
@@ -90,13 +91,15 @@ def conda_subdir(system: str, machine: str) -> str:
     os_name = _SYSTEMS.get(system.strip().lower())
     arch = machine.strip().lower()
     if os_name is None:
-        raise TunaError(f"conda has no platform for the operating system {system!r}.")
+        raise TunaError(_("conda has no platform for the operating system {system}.").format(
+            system=repr(system)))
     special = _SPECIAL.get((os_name, arch))
     if special:
         return special
     part = _MACHINES.get(arch)
     if part is None:
-        raise TunaError(f"conda has no platform for the machine {machine!r} on {system}.")
+        raise TunaError(_("conda has no platform for the machine {machine} on {system}."
+                          ).format(machine=repr(machine), system=system))
     return f"{os_name}-{part}"
 
 
@@ -114,7 +117,7 @@ def machine_name(subdir: str) -> str:
 
 def describe(subdir: str) -> str:
     """A human description: "linux-aarch64" -> "Linux on ARM64 (Kunpeng, ...)"."""
-    return _DESCRIPTIONS.get(subdir, subdir)
+    return _(_DESCRIPTIONS[subdir]) if subdir in _DESCRIPTIONS else subdir
 
 
 def os_of(subdir: str) -> str:

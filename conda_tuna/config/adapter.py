@@ -457,9 +457,10 @@ def migrate(mirror=None, *, report: bool = True) -> list[dict[str, object]]:
 
 def print_migrated(done: list[dict[str, object]]) -> None:
     if not done:
-        print("No hand-written mirror settings found; nothing migrated.")
+        print(_("No hand-written mirror settings found; nothing migrated."))
     for item in done:
-        print(f"Migrated {item['file']} (backup: {item['backup']}):")
+        print(_("Migrated {file} (backup: {backup}):").format(file=item["file"],
+                                                            backup=item["backup"]))
         for change in item["changes"]:  # type: ignore[union-attr]
             print(f"  - {Change(**change).describe()}")
 
@@ -494,6 +495,7 @@ def enable_mirror(mirror) -> None:
     with journal_session("user", "enable") as journal:
         change, _changed = drop_in_change(journal, plan["path"], plan["settings"], plan["meta"])
         journal.apply([change] if change else [])
-    print(f"Enabled conda-tuna with {mirror.name} ({mirror.root}): {plan['path']}")
+    print(_("Enabled conda-tuna with {name} ({root}): {path}").format(
+        name=mirror.name, root=mirror.root, path=plan["path"]))
     if plan["added_channels"]:
         print(no_channels_note())

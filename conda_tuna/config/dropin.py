@@ -23,6 +23,7 @@ from pathlib import Path
 from ..base import yamltext
 from ..base.errors import TunaError
 from ..base.journal import Change
+from ..i18n import _
 
 # architecture: pure
 
@@ -65,9 +66,10 @@ def drop_in_dir(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path |
         return root_prefix / "condarc.d"
     if scope == "env":
         if env_prefix is None:
-            raise TunaError("--scope env needs an active environment (or -n/-p).")
+            raise TunaError(_("--scope env needs an active environment (or -n/-p)."))
         return env_prefix / "condarc.d"
-    raise TunaError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
+    raise TunaError(_("Unknown scope {scope}; choose one of {scopes}.").format(
+        scope=repr(scope), scopes=", ".join(SCOPES)))
 
 
 def scope_root(scope: str, *, home: Path, root_prefix: Path, env_prefix: Path | None) -> Path:
@@ -149,23 +151,25 @@ def read(path: Path) -> DropIn | None:
     except (FileNotFoundError, NotADirectoryError):  # nothing can be there
         return None
     except OSError as exc:
-        raise TunaError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        raise TunaError(_("Cannot read {path}: {error}.").format(
+            path=path, error=exc.strerror or exc)) from exc
     except UnicodeDecodeError:
         text = ""  # not text conda-tuna wrote: reported as not ours just below
     meta = parse_meta(text)
     if meta is None:
         raise TunaError(
-            f"{path} exists but is not a valid conda-tuna file (its header is missing or "
-            "malformed).",
-            hint=f"Move it aside (e.g. `mv {path} {path}.bak`) and run the command again.",
+            _("{path} exists but is not a valid conda-tuna file (its header is missing or "
+              "malformed).").format(path=path),
+            hint=_("Move it aside (e.g. `mv {path} {path}.bak`) and run the command "
+                   "again.").format(path=path),
         )
     return DropIn(path, meta, text)
 
 
 def _permission_error(path: Path, exc: OSError) -> TunaError:
     return TunaError(
-        f"Cannot write {path}: {exc.strerror or exc}.",
-        hint="Run as the owner of that conda installation, or choose `--scope user`.",
+        _("Cannot write {path}: {error}.").format(path=path, error=exc.strerror or exc),
+        hint=_("Run as the owner of that conda installation, or choose `--scope user`."),
     )
 
 
@@ -175,9 +179,9 @@ def check_writable(directory: Path) -> None:
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     if not probe.is_dir():
-        raise _permission_error(directory / FILE_NAME, NotADirectoryError(20, "Not a directory"))
+        raise _permission_error(directory / FILE_NAME, NotADirectoryError(20, _("Not a directory")))
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise _permission_error(directory / FILE_NAME, PermissionError(13, "Permission denied"))
+        raise _permission_error(directory / FILE_NAME, PermissionError(13, _("Permission denied")))
 
 
 def change(path: Path, settings: dict[str, object], meta: dict[str, object],

@@ -29,24 +29,30 @@ def _health_check(**fields: object) -> object:
 
 
 def health_checks() -> Iterator[object]:
-    """Yield CondaHealthCheck objects; their actions import their modules when run."""
+    """Yield CondaHealthCheck objects; their actions import their modules when run.
+
+    The summaries are translated here, when conda asks for the checks (not at import).
+    """
+    from ..i18n import _
+
     yield _health_check(  # issue 5: hand-written mirror configs
         name="tuna-legacy-config",
         action=_legacy_check,
         fixer=_legacy_fix,
-        summary="Hand-written mirror settings in .condarc (mirror URLs in channels, "
-        "pkgs/free, a mirror channel_alias, use_only_tar_bz2, dropped cloud channels)",
-        fix="Back up the file and replace them with conda-tuna's routing",
+        summary=_("Hand-written mirror settings in .condarc (mirror URLs in channels, "
+                  "pkgs/free, a mirror channel_alias, use_only_tar_bz2, dropped cloud "
+                  "channels)"),
+        fix=_("Back up the file and replace them with conda-tuna's routing"),
     )
     yield _health_check(  # issue 4: conda first, then pip
         name="tuna-conda-after-pip",
         action=_pip_order_check,
-        summary="conda changed packages after pip installed into the environment",
+        summary=_("conda changed packages after pip installed into the environment"),
     )
     yield _health_check(  # issue 5: is the active mirror up and fresh
         name="tuna-mirror-health",
         action=_mirror_health_check,
-        summary="The conda-tuna mirror answers and its last sync is recent",
+        summary=_("The conda-tuna mirror answers and its last sync is recent"),
     )
 
 

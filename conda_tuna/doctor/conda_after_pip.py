@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 def doctor_check(prefix: str, verbose: bool) -> None:
+    from ..i18n import _, ngettext
     from ..pypi import history
     from ..pypi.envpackages import pip_installed
     from ..pypi.order import conda_after_pip, describe
@@ -17,18 +18,24 @@ def doctor_check(prefix: str, verbose: bool) -> None:
 
     dists = pip_installed(Path(prefix))
     if not dists:
-        print(f"{OK_MARK} No pip-installed packages in {prefix}.")
+        print(_("{mark} No pip-installed packages in {prefix}.").format(mark=OK_MARK,
+                                                                        prefix=prefix))
         return
     findings = conda_after_pip(history.read(Path(prefix)), dists)
     if not findings:
-        print(f"{OK_MARK} conda has not changed {prefix} since pip installed "
-              f"{len(dists)} package(s) (conda first, then pip).")
+        print(ngettext("{mark} conda has not changed {prefix} since pip installed {count} "
+                       "package (conda first, then pip).",
+                       "{mark} conda has not changed {prefix} since pip installed {count} "
+                       "packages (conda first, then pip).", len(dists)).format(
+            mark=OK_MARK, prefix=prefix, count=len(dists)))
         if verbose:
-            print("    pip packages: " + ", ".join(d.label for d in dists))
+            print(_("    pip packages: {names}").format(
+                names=", ".join(d.label for d in dists)))
         return
-    print(f"{X_MARK} conda changed packages in {prefix} after pip installed into it; "
-          "conda did not know about pip's packages when it solved:")
+    print(_("{mark} conda changed packages in {prefix} after pip installed into it; "
+            "conda did not know about pip's packages when it solved:").format(
+        mark=X_MARK, prefix=prefix))
     for line in describe(findings):
         print(f"    {line}")
-    print("    Check them (`pip check` inside the environment); to be safe, recreate the "
-          "environment with conda packages first and pip packages last.")
+    print(_("    Check them (`pip check` inside the environment); to be safe, recreate the "
+            "environment with conda packages first and pip packages last."))

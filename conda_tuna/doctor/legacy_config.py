@@ -15,6 +15,7 @@ from ..config.adapter import (
     scan,
 )
 from ..config.legacy import dominant_host
+from ..i18n import _
 from ..mirrors.adapter import active_mirror
 from .marks import OK_MARK, X_MARK
 
@@ -28,20 +29,23 @@ def doctor_check(prefix: str, verbose: bool) -> None:
     for path, change in notes:
         print(f"    {path}: [{change.kind}] {change.describe()}")
     if not found:
-        print(f"{OK_MARK} No hand-written mirror settings in your conda config files.\n")
+        print(_("{mark} No hand-written mirror settings in your conda config files.").format(
+            mark=OK_MARK) + "\n")
         return
-    print(f"{X_MARK} Hand-written mirror settings that conda-tuna should replace:")
+    print(_("{mark} Hand-written mirror settings that conda-tuna should replace:").format(
+        mark=X_MARK))
     for path, changes in found:
         for change in changes:
             print(f"    {path}: [{change.kind}] {change.describe()}")
-    print("  Fix: `conda doctor --fix` or `conda tuna enable --migrate` (backs the file up).\n")
+    print(_("  Fix: `conda doctor --fix` or `conda tuna enable --migrate` (backs the file up).")
+          + "\n")
 
 
 def doctor_fix(prefix: str, args, confirm) -> int:
     """`conda doctor --fix`: enable conda-tuna if needed, then migrate, after confirmation."""
     found = [(p, cs) for p, cs in scan() if any(c.actionable for c in cs)]
     if not found:
-        print("No hand-written mirror settings found.")
+        print(_("No hand-written mirror settings found."))
         return 0
     active = active_mirror()
     target = active
@@ -49,9 +53,12 @@ def doctor_fix(prefix: str, args, confirm) -> int:
         host = dominant_host([c for _, cs in found for c in cs], mirror_hosts())
         target = mirror_for_host(host) if host else None
     files = ", ".join(str(p) for p, _ in found)
-    action = "" if active else (
-        f" and enable conda-tuna with {target.name} ({target.root})" if target else "")
-    confirm(f"Back up and rewrite {files}{action}?")
+    if active is None and target is not None:
+        question = _("Back up and rewrite {files} and enable conda-tuna with {name} "
+                     "({root})?").format(files=files, name=target.name, root=target.root)
+    else:
+        question = _("Back up and rewrite {files}?").format(files=files)
+    confirm(question)
     if active is None and target is not None:
         enable_mirror(target)
     done = [r for r in (rewrite(p, mirror_hosts() | ({target.host} if target else set()))

@@ -26,16 +26,19 @@ def doctor_mirror_check(prefix: str, verbose: bool) -> None:
     mirrors = known_mirrors()
     mirror = active_mirror(mirrors)
     if mirror is None:
-        print(f"{OK_MARK} conda-tuna is not enabled; no mirror to check.\n")
+        print(_("{mark} conda-tuna is not enabled; no mirror to check.").format(mark=OK_MARK)
+              + "\n")
         return
     if context.offline:
-        print(f"{OK_MARK} Offline: mirror {mirror.name} not checked.\n")
+        print(_("{mark} Offline: mirror {name} not checked.").format(mark=OK_MARK,
+                                                                     name=mirror.name) + "\n")
         return
     url = mirror_health.probe_url(mirror, context.subdir)
     result = mirror_health.probe_all({mirror.name: url}, probe_timeout(),
                                      probe_config())[mirror.name]
     if result.healthy:
-        print(f"{OK_MARK} Mirror {mirror.name} ({mirror.root}) answers: {result.describe()}.")
+        print(_("{mark} Mirror {name} ({root}) answers: {how}.").format(
+            mark=OK_MARK, name=mirror.name, root=mirror.root, how=result.describe()))
     else:
         chain, _notes = mirror_health.fallback_chain(mirror, fallback_setting(), mirrors)
         sister = next((m for m in chain if m is not None), None)
@@ -50,7 +53,7 @@ def doctor_mirror_check(prefix: str, verbose: bool) -> None:
             advice=advice))
     sync = sync_section(mirror, offline=False)
     for warning in sync.get("warnings") or ():  # type: ignore[union-attr]
-        print(f"{X_MARK} Mirror sync: {warning}")
+        print(_("{mark} Mirror sync: {warning}").format(mark=X_MARK, warning=warning))
     if not sync.get("available"):
-        print(f"  Mirror freshness unknown: {sync.get('error')}")
+        print(_("  Mirror freshness unknown: {error}").format(error=sync.get("error")))
     print()

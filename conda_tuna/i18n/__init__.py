@@ -3,7 +3,8 @@
 Every message conda-tuna shows a user goes through :func:`_` (or :func:`ngettext`);
 module-level texts (argparse help, tables) are marked with :func:`N_` and translated where
 they are shown. Catalogs are standard gettext: ``locale/<lang>/LC_MESSAGES/conda_tuna.po``
-in git, compiled to ``.mo`` by ``hatch_build.py`` when the wheel is built.
+in git, compiled to ``.mo`` by ``hatch_build.py`` when the wheel is built; a source checkout
+whose ``.mo`` is missing or older than its ``.po`` reads the ``.po`` (see :mod:`.catalog`).
 
 Why a resolver of our own instead of ``gettext.translation(domain)`` alone: gettext walks
 LANGUAGE, LC_ALL, LC_MESSAGES, LANG (the first non-empty wins) and falls back from ``zh_TW``
@@ -116,10 +117,12 @@ def _setting() -> str | None:
 
 @cache
 def translations(language: str) -> gettext.NullTranslations:
-    """The catalog for `language` (English: none; a missing .mo falls back to English)."""
+    """The catalog for `language` (English: none; no catalog found falls back to English)."""
     if language == ENGLISH:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    from .catalog import load
+
+    return load(LOCALE_DIR, language, DOMAIN)
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +132,10 @@ def current_language() -> str:
 
 
 def reset() -> None:
-    """Forget the decided language (tests, and after the setting changed in-process)."""
+    """Forget the decided language and the loaded catalogs (tests, and after the setting or
+    a catalog changed in-process)."""
     current_language.cache_clear()
+    translations.cache_clear()
 
 
 def json_output() -> bool:

@@ -18,6 +18,7 @@ import platform
 from dataclasses import dataclass
 
 from ..base.errors import TunaError
+from ..i18n import N_, _
 
 # architecture: pure
 
@@ -54,10 +55,10 @@ _FILES: dict[str, dict[tuple[str, str], str]] = {
 }
 
 #: What each flavor publishes to check a download against.
-CHECKSUMS = {
-    "miniforge": "a <file>.sha256 next to each installer (conda-forge's release assets)",
-    "miniconda": "none on the mirrors: Anaconda lists SHA-256 sums only on "
-                 "https://repo.anaconda.com/miniconda/ (its index page)",
+CHECKSUMS = {  # texts for users: translate with _() where shown
+    "miniforge": N_("a <file>.sha256 next to each installer (conda-forge's release assets)"),
+    "miniconda": N_("none on the mirrors: Anaconda lists SHA-256 sums only on "
+                    "https://repo.anaconda.com/miniconda/ (its index page)"),
 }
 
 _OS_ALIASES = {
@@ -76,8 +77,8 @@ def normalize_os(value: str) -> str:
     """`linux`, `macos` or `windows` for what platform.system() or a user may say."""
     found = _OS_ALIASES.get(value.strip().lower())
     if found is None:
-        raise TunaError(f"Unknown operating system {value!r}; installers exist for "
-                        f"{', '.join(OSES)}.")
+        raise TunaError(_("Unknown operating system {value}; installers exist for {known}."
+                          ).format(value=repr(value), known=", ".join(OSES)))
     return found
 
 
@@ -90,8 +91,9 @@ def normalize_arch(value: str) -> str:
     found = _ARCH_ALIASES.get(value.strip().lower())
     if found is None:
         raise TunaError(
-            f"Unknown or unsupported architecture {value!r}; Miniconda/Miniforge installers "
-            "exist for x86_64, aarch64 (arm64) and ppc64le (Miniforge only)."
+            _("Unknown or unsupported architecture {value}; Miniconda/Miniforge installers "
+              "exist for x86_64, aarch64 (arm64) and ppc64le (Miniforge only).").format(
+                  value=repr(value))
         )
     return found
 
@@ -145,7 +147,7 @@ class Installer:
             "flavor": self.flavor, "os": self.os_name,
             "arch": arch_label(self.os_name, self.arch), "platform": self.platform,
             "filename": self.filename, "url": self.url, "checksum_url": self.checksum_url,
-            "checksum_published": CHECKSUMS[self.flavor], "mirror": self.mirror_root,
+            "checksum_published": _(CHECKSUMS[self.flavor]), "mirror": self.mirror_root,
             "install_command": self.install_command(),
         }
 
@@ -165,18 +167,23 @@ def installer_for(root: str, flavor: str = "miniforge", os_name: str | None = No
                   arch: str | None = None) -> Installer:
     """The installer of `flavor` for os/arch (default: this machine) below mirror `root`."""
     if flavor not in _FILES:
-        raise TunaError(f"Unknown installer flavor {flavor!r}; choose from {', '.join(FLAVORS)}.")
+        raise TunaError(_("Unknown installer flavor {flavor}; choose from {known}.").format(
+            flavor=repr(flavor), known=", ".join(FLAVORS)))
     os_name = normalize_os(os_name or _detected("OS", platform.system()))
     arch = normalize_arch(arch or _detected("architecture", platform.machine()))
     filename = _FILES[flavor].get((os_name, arch))
     if filename is None:
         others = [f for f in FLAVORS if f != flavor and (os_name, arch) in _FILES[f]]
-        hint = f" Try --flavor {others[0]}." if others else ""
-        raise TunaError(
-            f"There is no {flavor.capitalize()} installer for "
-            f"{os_name}-{arch_label(os_name, arch)}.{hint} Installers that exist: "
-            f"{describe_available()}."
-        )
+        platform_name = f"{os_name}-{arch_label(os_name, arch)}"
+        if others:
+            message = _("There is no {flavor} installer for {platform}. Try --flavor {other}. "
+                        "Installers that exist: {available}.")
+        else:
+            message = _("There is no {flavor} installer for {platform}. Installers that "
+                        "exist: {available}.")
+        raise TunaError(message.format(flavor=flavor.capitalize(), platform=platform_name,
+                                       other=others[0] if others else "",
+                                       available=describe_available()))
     base = root.rstrip("/")
     return Installer(flavor, os_name, arch, filename,
                      f"{base}/{DIRECTORIES[flavor]}/{filename}", base)
@@ -185,5 +192,7 @@ def installer_for(root: str, flavor: str = "miniforge", os_name: str | None = No
 def _detected(what: str, value: str) -> str:
     """This machine's `value`, or an error asking for it when Python cannot tell."""
     if not value:
-        raise TunaError(f"Cannot tell this machine's {what}; give it with --os/--arch.")
+        if what == "OS":
+            raise TunaError(_("Cannot tell this machine's operating system; give it with --os."))
+        raise TunaError(_("Cannot tell this machine's architecture; give it with --arch."))
     return value

@@ -97,13 +97,13 @@ def _request(url: str, headers: dict[str, str], timeout: float,
 
 def _http_error(url: str, exc: urllib.error.HTTPError) -> TunaError:
     if exc.code == 404:
-        return TunaError(f"{url} is not on the mirror (HTTP 404).",
-                         hint="The mirror may not carry this installer (yet); try the other "
-                         "--flavor or another mirror (`conda tuna mirrors`).")
+        return TunaError(_("{url} is not on the mirror (HTTP 404).").format(url=url),
+                         hint=_("The mirror may not carry this installer (yet); try the other "
+                                "--flavor or another mirror (`conda tuna mirrors`)."))
     if exc.code == 403:
-        return TunaError(f"The mirror refused {url} (HTTP 403).",
-                         hint="Mirrors refuse requests without a User-Agent or from blocked "
-                         "networks; conda-tuna sends one, so check proxies in between.")
+        return TunaError(_("The mirror refused {url} (HTTP 403).").format(url=url),
+                         hint=_("Mirrors refuse requests without a User-Agent or from blocked "
+                                "networks; conda-tuna sends one, so check proxies in between."))
     error = from_status(exc.code, str(exc.reason), url)
     return TunaError(_("Downloading {url} failed: {why}.").format(url=url, why=error.summary()),
                      hint=error.next_step())
@@ -149,7 +149,7 @@ def fetch_published_sha256(checksum_url: str, timeout: float = 30,
             "Could not read the published checksum {url}: {why}.")) from exc
     match = _HEX64.search(text)
     if match is None:
-        raise TunaError(f"{checksum_url} does not contain a SHA-256 checksum.")
+        raise TunaError(_("{url} does not contain a SHA-256 checksum.").format(url=checksum_url))
     return match.group(0).lower()
 
 
@@ -323,8 +323,9 @@ def _attempt(url: str, part: Path, timeout: float, progress: bool,
             offset = 0
         elif offset and not resp.headers.get("Content-Range", "").startswith(
                 f"bytes {offset}-"):
-            raise TunaError(f"{url}: the mirror answered a resume with the wrong range "
-                            f"({resp.headers.get('Content-Range')!r}).")
+            raise TunaError(_("{url}: the mirror answered a resume with the wrong range "
+                              "({range}).").format(
+                                  url=url, range=repr(resp.headers.get("Content-Range"))))
         if not offset:
             discard_partial(part)  # a fresh start: nothing of an earlier file is kept
             _save_validator(part, url, resp.headers)
@@ -381,7 +382,8 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
 
     if expected and final.exists() and _sha256_of(final).hexdigest() == expected:
         return DownloadResult(str(final), url, os.lstat(final).st_size, expected, True,
-                              source, 0, True, "already downloaded and verified; nothing fetched")
+                              source, 0, True,
+                              _("already downloaded and verified; nothing fetched"))
 
     resumed_from, error, digest = 0, None, ""
     for attempt in range(retries + 1):
@@ -407,18 +409,23 @@ def download(url: str, dest_dir: Path | str, *, filename: str | None = None,
     if expected and digest != expected:
         discard_partial(part)
         raise TunaError(
-            f"Checksum mismatch for {name}: the mirror publishes {expected}, the download is "
-            f"{digest}. The file was deleted.",
-            hint="The mirror may be mid-sync (installer and .sha256 from different releases); "
-            "try again later or use another mirror.")
+            _("Checksum mismatch for {name}: the mirror publishes {expected}, the download is "
+              "{digest}. The file was deleted.").format(name=name, expected=expected,
+                                                        digest=digest),
+            hint=_("The mirror may be mid-sync (installer and .sha256 from different "
+                   "releases); try again later or use another mirror."))
     size = _size(part)
     os.replace(part, final)
     _meta_path(part).unlink(missing_ok=True)
     if expected:
-        note = f"verified: SHA-256 matches {source}"
+        note = _("verified: SHA-256 matches {source}").format(source=source)
+    elif checksum_note:
+        note = _("NOT verified: no checksum is published for this file ({why}). Its SHA-256 "
+                 "is {digest}; compare it with the publisher's before running it.").format(
+                     why=_(checksum_note), digest=digest)
     else:
-        note = ("NOT verified: no checksum is published for this file"
-                + (f" ({checksum_note})" if checksum_note else "")
-                + f". Its SHA-256 is {digest}; compare it with the publisher's before running it.")
+        note = _("NOT verified: no checksum is published for this file. Its SHA-256 is "
+                 "{digest}; compare it with the publisher's before running it.").format(
+                     digest=digest)
     return DownloadResult(str(final), url, size, digest, bool(expected), source,
                           resumed_from, False, note)

@@ -170,12 +170,12 @@ def auto_choice() -> AutoChoice:
 def sync_section(mirror: Mirror | None, *, offline: bool) -> dict[str, object]:
     """The `sync` key of `conda tuna status`: the mirror's tunasync jobs, or why unknown."""
     if mirror is None:
-        return sync_status.unknown("conda-tuna is not enabled")
+        return sync_status.unknown(_("conda-tuna is not enabled"))
     url = mirror.status_url
     if not url:
-        return sync_status.unknown(f"{mirror.name} publishes no sync status")
+        return sync_status.unknown(_("{name} publishes no sync status").format(name=mirror.name))
     if offline or context.offline:
-        return sync_status.unknown("not checked (--offline)", url)
+        return sync_status.unknown(_("not checked (--offline)"), url)
     try:
         data = mirror_health.fetch_json(url, probe_timeout(), probe_config())
     except mirror_health.FetchError as exc:  # the network: its kind, in words, with a next step

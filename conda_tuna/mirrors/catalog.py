@@ -17,6 +17,7 @@ from typing import NamedTuple
 from ..base.errors import TunaError
 from ..base.urls import check_mirror_url, host_port, is_loopback_host
 from ..base.urls import normalize_root as _normalize_root
+from ..i18n import N_, _
 
 # architecture: pure
 
@@ -71,15 +72,16 @@ _TUNA_CLOUD: dict[str, frozenset[str]] = {
 
 _TUNA_CLOUD_VIEW: Mapping[str, frozenset[str]] = MappingProxyType(_TUNA_CLOUD)
 
-#: Channels users ask for that no mirror carries, with the reason shown to them.
+#: Channels users ask for that no mirror carries, with the reason shown to them (marked for
+#: translation; translate with _() where shown).
 NOT_MIRRORED: Mapping[str, str] = MappingProxyType(
     {
-        "nvidia": "not mirrored (NVIDIA's licence forbids redistribution)",
-        "msys2": "the cloud msys2 channel was dropped by the mirrors in 2024",
-        "intel": "the intel channel was dropped by the mirrors in 2024",
-        "mindspore": "not mirrored",
-        "peterjc123": "not mirrored",
-        "pytorch-nightly": "not mirrored (changes too fast)",
+        "nvidia": N_("not mirrored (NVIDIA's licence forbids redistribution)"),
+        "msys2": N_("the cloud msys2 channel was dropped by the mirrors in 2024"),
+        "intel": N_("the intel channel was dropped by the mirrors in 2024"),
+        "mindspore": N_("not mirrored"),
+        "peterjc123": N_("not mirrored"),
+        "pytorch-nightly": N_("not mirrored (changes too fast)"),
     }
 )
 
@@ -258,8 +260,8 @@ def get_mirror(name: str) -> Mirror:
     mirror = MIRRORS.get(name.strip().lower())
     if mirror is None:
         raise TunaError(
-            f"Unknown mirror {name!r}. Known mirrors: {', '.join(MIRRORS)} "
-            "(or give your own root with --url URL)."
+            _("Unknown mirror {name}. Known mirrors: {known} (or give your own root with "
+              "--url URL).").format(name=repr(name), known=", ".join(MIRRORS))
         )
     return mirror
 
@@ -298,7 +300,7 @@ def resolve_mirror(name: str | None = None, url: str | None = None,
                    *, allow_http: bool = False) -> Mirror:
     """The mirror named by `--mirror NAME` or `--url URL` (default: TUNA)."""
     if name is not None and url is not None:
-        raise TunaError("Give either --mirror NAME or --url URL, not both.")
+        raise TunaError(_("Give either --mirror NAME or --url URL, not both."))
     if url is not None:  # --url '' is an error, never "the default mirror"
         return custom_mirror(url, allow_http=allow_http)
     return get_mirror(DEFAULT_MIRROR if name is None else name)

@@ -331,7 +331,7 @@ def fetch_json(url: str, timeout: float, config: ProbeConfig, limit: int = 4 << 
     try:
         return parse_json(got.body)
     except ValueError as exc:
-        raise TunaError(f"not valid JSON ({exc})") from exc
+        raise TunaError(_("not valid JSON ({error})").format(error=exc)) from exc
 
 
 def parse_json(body: bytes) -> object:
@@ -340,7 +340,7 @@ def parse_json(body: bytes) -> object:
     try:
         return json.loads(body.decode("utf-8"))
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise ValueError(_("nested too deeply")) from None
 
 
 # --------------------------------------------------------------------------- mirror sets
@@ -364,9 +364,11 @@ def load_override(env: Mapping[str, str] | None = None) -> dict[str, Mirror] | N
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise TunaError(f"{OVERRIDE_ENV}={path}: cannot read JSON from it ({exc}).") from exc
+        raise TunaError(_("{variable}={path}: cannot read JSON from it ({error}).").format(
+            variable=OVERRIDE_ENV, path=path, error=exc)) from exc
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise TunaError(f"{OVERRIDE_ENV}={path} must hold a JSON object {{name: root URL}}.")
+        raise TunaError(_("{variable}={path} must hold a JSON object {{name: root URL}}."
+                          ).format(variable=OVERRIDE_ENV, path=path))
     mirrors: dict[str, Mirror] = {}
     for name, root in data.items():
         key = name.strip().lower()
@@ -396,11 +398,11 @@ def known_upstreams(env: Mapping[str, str] | None = None) -> tuple[Upstream, ...
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise TunaError(f"{UPSTREAMS_OVERRIDE_ENV}={path}: cannot read JSON from it "
-                        f"({exc}).") from exc
+        raise TunaError(_("{variable}={path}: cannot read JSON from it ({error}).").format(
+            variable=UPSTREAMS_OVERRIDE_ENV, path=path, error=exc)) from exc
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise TunaError(f"{UPSTREAMS_OVERRIDE_ENV}={path} must hold a JSON object "
-                        "{upstream root: stand-in root}.")
+        raise TunaError(_("{variable}={path} must hold a JSON object {{upstream root: "
+                          "stand-in root}}.").format(variable=UPSTREAMS_OVERRIDE_ENV, path=path))
     swap = {}
     for key, value in data.items():
         what = _("The {variable} entry {name}").format(variable=UPSTREAMS_OVERRIDE_ENV,
@@ -475,7 +477,7 @@ def switch_command(target: Mirror | None) -> str:
 
 
 def label(target: Mirror | None) -> str:
-    return "upstream (anaconda.org / repo.anaconda.com)" if target is None else (
+    return _("upstream (anaconda.org / repo.anaconda.com)") if target is None else (
         f"{target.name} ({target.root})")
 
 
@@ -497,24 +499,29 @@ def pick_fastest(mirrors: Mapping[str, Mirror], subdir: str, timeout: float,
     TunaError when none is healthy, naming what each probe found.
     """
     carrying = {n: m for n, m in mirrors.items() if subdir in m.pkgs_subdirs}
-    skipped = {n: f"does not carry {subdir}" for n in mirrors if n not in carrying}
+    skipped = {n: _("does not carry {subdir}").format(subdir=subdir)
+               for n in mirrors if n not in carrying}
     if not carrying:
-        raise TunaError(f"No known mirror carries {subdir}.")
+        raise TunaError(_("No known mirror carries {subdir}.").format(subdir=subdir))
     results = probe_all({n: probe_url(m, subdir) for n, m in carrying.items()},
                         timeout, config, probe)
     healthy = sorted((r for r in results.values() if r.healthy),
                      key=lambda r: r.latency_ms or 0.0)
-    others = "; ".join(f"{n}: {r.describe()}" for n, r in results.items()
-                       if not healthy or r.name != healthy[0].name)
-    if skipped:
-        others += ("; " if others else "") + "; ".join(f"{n} skipped ({why})"
-                                                     for n, why in skipped.items())
+    parts = [f"{n}: {r.describe()}" for n, r in results.items()
+             if not healthy or r.name != healthy[0].name]
+    parts += [_("{name} skipped ({why})").format(name=n, why=why) for n, why in skipped.items()]
+    others = "; ".join(parts)
     if not healthy:
-        raise TunaError(f"No mirror answered in {timeout:g} s: {others}.",
-                        hint="Check your network, or pick one with --mirror NAME.")
+        raise TunaError(_("No mirror answered in {seconds:g} s: {others}.").format(
+            seconds=timeout, others=others),
+            hint=_("Check your network, or pick one with --mirror NAME."))
     best = healthy[0]
-    reason = (f"fastest healthy mirror carrying {subdir} ({best.latency_ms:.0f} ms"
-              + (f"; {others}" if others else "") + ")")
+    if others:
+        reason = _("fastest healthy mirror carrying {subdir} ({ms:.0f} ms; {others})").format(
+            subdir=subdir, ms=best.latency_ms, others=others)
+    else:
+        reason = _("fastest healthy mirror carrying {subdir} ({ms:.0f} ms)").format(
+            subdir=subdir, ms=best.latency_ms)
     return AutoChoice(carrying[best.name], reason, results, skipped)
 
 

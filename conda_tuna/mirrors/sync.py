@@ -125,14 +125,15 @@ def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
                max_age_hours: float) -> JobReport:
     """Judge one job: age of the last successful sync, failed last run, too old."""
     if job is None:
-        return JobReport(name, warnings=(f"the mirror publishes no {name!r} sync job",))
+        return JobReport(name, warnings=(_("the mirror publishes no {name} sync job").format(
+            name=repr(name)),))
     raw_status = str(job.get("status") or UNKNOWN).lower()[:20]
     status = raw_status if raw_status in STATUSES else UNKNOWN
     updated = _as_int(job.get("last_update_ts"))
     ended = _as_int(job.get("last_ended_ts"))
     if not updated or updated <= 0:
         return JobReport(name, status,
-                         warnings=("the mirror reports no successful sync",))
+                         warnings=(_("the mirror reports no successful sync"),))
     age = max(0.0, (now - updated) / 3600.0)
     failed = status == "failed" or (ended is not None and ended != updated)
     warnings: list[str] = []
@@ -140,12 +141,14 @@ def job_report(job: Mapping[str, object] | None, name: str, *, now: float,
         warnings.append(_("the mirror reports a sync time in the future; its clock or its "
                           "status file is wrong"))
     if failed:
-        warnings.append("the last sync failed; the mirror may be stale")
+        warnings.append(_("the last sync failed; the mirror may be stale"))
     if age > max_age_hours:
-        warnings.append(f"last successful sync is {age:.0f} h old (more than "
-                        f"{max_age_hours:g} h)")
-    if status in ("paused", "disabled"):
-        warnings.append(f"syncing is {status} on the mirror")
+        warnings.append(_("last successful sync is {age:.0f} h old (more than {limit:g} h)"
+                          ).format(age=age, limit=max_age_hours))
+    if status == "paused":
+        warnings.append(_("syncing is paused on the mirror"))
+    elif status == "disabled":
+        warnings.append(_("syncing is disabled on the mirror"))
     last = _display(job.get("last_update"))
     return JobReport(name, status, last or _format_ts(updated), updated,
                      round(age, 2), failed, tuple(warnings))
@@ -168,7 +171,8 @@ def report(data: object, *, now: float | None = None, max_age_hours: float = 24.
     return {
         "available": bool(parsed),
         "jobs": {r.name: r.to_json() for r in reports},
-        "warnings": [f"{r.name}: {w}" for r in reports for w in r.warnings],
+        "warnings": [_("{job}: {warning}").format(job=r.name, warning=w)
+                     for r in reports for w in r.warnings],
     }
 
 
@@ -194,10 +198,10 @@ def format_age(hours: float | None) -> str:
     if hours is None:
         return UNKNOWN
     if hours < 1:
-        return f"{hours * 60:.0f} min"
+        return _("{minutes:.0f} min").format(minutes=hours * 60)
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} d"
+        return _("{hours:.1f} h").format(hours=hours)
+    return _("{days:.1f} d").format(days=hours / 24)
 
 
 def print_section(section: Mapping[str, object] | None) -> None:
@@ -211,15 +215,17 @@ def print_section(section: Mapping[str, object] | None) -> None:
                     "{why}.").format(why=failure.summary()))
             print(_("  Next step: {step}").format(step=failure.next_step()))
             return
-        print(f"Mirror freshness: unknown ({section.get('error') or 'no sync status'})")
+        print(_("Mirror freshness: unknown ({error})").format(
+            error=section.get("error") or _("no sync status")))
         return
-    print(f"Mirror freshness ({section.get('url')}):")
+    print(_("Mirror freshness ({url}):").format(url=section.get("url")))
     jobs = section.get("jobs") or {}
     for name, job in jobs.items():  # type: ignore[union-attr]
         if job.get("last_success_ts") is None:
             print(f"  {name:<9} {job.get('status', UNKNOWN)}")
             continue
-        print(f"  {name:<9} last sync {job['last_success']} ({format_age(job['age_hours'])} "
-              f"ago), status {job['status']}")
+        print(_("  {name:<9} last sync {time} ({age} ago), status {status}").format(
+            name=name, time=job["last_success"], age=format_age(job["age_hours"]),
+            status=job["status"]))
     for warning in section.get("warnings") or ():  # type: ignore[union-attr]
-        print(f"  warning: {warning}")
+        print(_("  warning: {warning}").format(warning=warning))

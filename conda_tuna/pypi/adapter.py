@@ -186,11 +186,11 @@ def path_for_scope(scope: str) -> Path:
     if scope == "env":
         prefix = env_prefix(required=True)
         if prefix is None:
-            raise TunaError("--scope env needs an active environment (or -n/-p).")
+            raise TunaError(_("--scope env needs an active environment (or -n/-p)."))
         return prefix_config_path(prefix)
     if scope == "system":
         return prefix_config_path(Path(context.root_prefix))
-    raise TunaError(f"Unknown scope {scope!r}.")
+    raise TunaError(_("Unknown scope {scope}.").format(scope=repr(scope)))
 
 
 def _pip_prefixes(scope: str) -> list[Path]:

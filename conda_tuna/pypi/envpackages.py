@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
+
 # architecture: pure
 
 _NORMALIZE = re.compile(r"[-_.]+")
@@ -42,7 +44,10 @@ class CondaRecord:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version} ({self.channel or 'unknown channel'})"
+        if not self.channel:
+            return _("{name} {version} (unknown channel)").format(name=self.name,
+                                                                  version=self.version)
+        return f"{self.name} {self.version} ({self.channel})"
 
 
 @dataclass(frozen=True)

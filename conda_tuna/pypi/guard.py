@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..base.errors import TunaError
+from ..i18n import _, ngettext
 from .envpackages import CondaRecord, PythonDist, normalize
 
 # architecture: pure
@@ -92,7 +93,7 @@ def split_options(argv: list[str]) -> Options:
             setattr(opts, _OWN_VALUES[key], value)
         elif arg in _OWN_VALUES:
             if i + 1 >= len(args):
-                raise TunaError(f"{arg} needs a value.")
+                raise TunaError(_("{option} needs a value.").format(option=arg))
             setattr(opts, _OWN_VALUES[arg], args[i + 1])
             i += 1
         elif arg[:2] in ("-n", "-p") and len(arg) > 2 and not arg.startswith("--"):
@@ -101,7 +102,7 @@ def split_options(argv: list[str]) -> Options:
             opts.pip_args.append(arg)
         i += 1
     if opts.name and opts.prefix:
-        raise TunaError("Give either -n/--name or -p/--prefix, not both.")
+        raise TunaError(_("Give either -n/--name or -p/--prefix, not both."))
     return opts
 
 
@@ -262,7 +263,8 @@ def parse_pip_report(text: str) -> list[Planned]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise TunaError(f"pip's installation report is not JSON: {exc}") from exc
+        raise TunaError(_("pip's installation report is not JSON: {error}").format(
+            error=exc)) from exc
     planned = []
     for item in data.get("install", []) if isinstance(data, dict) else []:
         meta = item.get("metadata") or {}
@@ -286,17 +288,21 @@ def conflicts(planned: list[Planned], conda_owned: dict[str, CondaRecord]) -> li
 
 def refusal_message(found: list[Conflict], prefix: str) -> TunaError:
     """The error for pip replacing conda packages: name them and say how to do it in conda."""
-    lines = [f"  {c.record.name} {c.record.version} from {c.record.channel or 'conda'} "
-             f"(pip would install {c.planned.name} {c.planned.version})" for c in found]
+    lines = [_("  {name} {version} from {channel} (pip would install {pip_name} "
+               "{pip_version})").format(name=c.record.name, version=c.record.version,
+                                        channel=c.record.channel or "conda",
+                                        pip_name=c.planned.name,
+                                        pip_version=c.planned.version) for c in found]
     names = " ".join(sorted({c.record.name for c in found}))
     return TunaError(
-        "pip would replace packages that conda installed in this environment:\n"
-        + "\n".join(lines)
-        + "\nconda would no longer know what is installed, and its next install or update "
-        "could break them.",
-        hint=f"Upgrade them with conda instead: `conda update -p {prefix} {names}` (or "
-        f"`conda install -p {prefix} \"{found[0].record.name}>=VERSION\"`), then run "
-        "`conda tuna pip install` again. To let pip replace them anyway, add --force.",
+        _("pip would replace packages that conda installed in this environment:\n"
+          "{packages}\n"
+          "conda would no longer know what is installed, and its next install or update "
+          "could break them.").format(packages="\n".join(lines)),
+        hint=_("Upgrade them with conda instead: `conda update -p {prefix} {names}` (or "
+               "`conda install -p {prefix} \"{first}>=VERSION\"`), then run "
+               "`conda tuna pip install` again. To let pip replace them anyway, add --force."
+               ).format(prefix=prefix, names=names, first=found[0].record.name),
     )
 
 
@@ -311,21 +317,30 @@ def pip_packages_warning(prefix: str, command: str, dists: list[PythonDist],
     """What the pre-command says before conda changes an environment holding pip packages."""
     shown = ", ".join(d.label for d in dists[:12]) + (" ..." if len(dists) > 12 else "")
     verb = command.replace("_", " ")
-    head = ("conda-tuna: refusing to run" if strict else "conda-tuna: warning:") + (
-        f" `conda {verb}` into {prefix}, which holds {len(dists)} package(s) installed by "
-        f"pip: {shown}.\n")
-    body = (
+    count = len(dists)
+    if strict:
+        head = ngettext("conda-tuna: refusing to run `conda {verb}` into {prefix}, which holds "
+                        "{count} package installed by pip: {shown}.",
+                        "conda-tuna: refusing to run `conda {verb}` into {prefix}, which holds "
+                        "{count} packages installed by pip: {shown}.", count)
+    else:
+        head = ngettext("conda-tuna: warning: `conda {verb}` into {prefix}, which holds "
+                        "{count} package installed by pip: {shown}.",
+                        "conda-tuna: warning: `conda {verb}` into {prefix}, which holds "
+                        "{count} packages installed by pip: {shown}.", count)
+    body = _(
         "conda does not know about pip's packages: this may overwrite them or break them "
         "(the rule is conda first, then pip).\n"
         "Safer: recreate the environment from a file (conda packages under dependencies, pip "
         "packages under `pip:`), or next time install everything conda provides first and "
-        "add the rest with `conda tuna pip install`.\n"
+        "add the rest with `conda tuna pip install`."
     )
     if strict:
-        tail = ("plugins.tuna_pip_policy is strict. To go ahead for this one command: "
-                f"CONDA_PLUGINS_TUNA_PIP_POLICY=warn conda {verb} ...; to relax it: "
-                "conda config --set plugins.tuna_pip_policy warn")
+        tail = _("plugins.tuna_pip_policy is strict. To go ahead for this one command: "
+                 "CONDA_PLUGINS_TUNA_PIP_POLICY=warn conda {verb} ...; to relax it: "
+                 "conda config --set plugins.tuna_pip_policy warn").format(verb=verb)
     else:
-        tail = ("Set plugins.tuna_pip_policy to strict to refuse such commands, or off to "
-                "silence this warning.")
-    return head + body + tail
+        tail = _("Set plugins.tuna_pip_policy to strict to refuse such commands, or off to "
+                 "silence this warning.")
+    head = head.format(verb=verb, prefix=prefix, count=count, shown=shown)
+    return f"{head}\n{body}\n{tail}"

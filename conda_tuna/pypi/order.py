@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from .envpackages import PythonDist, normalize
 from .history import History
 
@@ -75,7 +76,8 @@ def describe(findings: list[Finding]) -> list[str]:
     lines = []
     for f in findings:
         what = ", ".join(f.conda_changed[:10]) + (" ..." if len(f.conda_changed) > 10 else "")
-        lines.append(f"revision {f.revision} ({f.timestamp}): conda changed {what} after pip "
-                     f"installed {', '.join(f.pip_packages)}"
-                     + (f"  [{f.cmd}]" if f.cmd else ""))
+        line = _("revision {revision} ({time}): conda changed {changed} after pip installed "
+                 "{pip}").format(revision=f.revision, time=f.timestamp, changed=what,
+                                 pip=", ".join(f.pip_packages))
+        lines.append(f"{line}  [{f.cmd}]" if f.cmd else line)
     return lines

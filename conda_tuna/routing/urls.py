@@ -180,7 +180,7 @@ def not_carried(target: Target, mirrors: Sequence[Mirror]) -> str:
     """Why no mirror of the chain serves `target` (a sentence)."""
     known = NOT_MIRRORED.get(target.channel.lower())
     if known and target.upstream.layout != PKGS:
-        return known
+        return _(known)
     names = ", ".join(m.name for m in mirrors) or _("no mirror")
     if target.subdir and any(mirror.serves(target.upstream.layout, target.channel, None)
                              for mirror in mirrors):

@@ -16,7 +16,9 @@ conda-tuna` into a Miniforge base.
 
 from __future__ import annotations
 
+import gettext
 import importlib.metadata
+import io
 import json
 import subprocess
 import zipfile
@@ -40,6 +42,7 @@ from tests.support.python_stub import (
 )
 
 pytestmark = pytest.mark.integration
+CATALOG = "i18n/locale/zh_CN/LC_MESSAGES/conda_tuna"
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,7 @@ def test_conda_install_conda_tuna_then_enable(channel, sandbox, mirror, tmp_path
     package = base / SITE_REL / "conda_tuna"
     assert (package / "plugin.py").is_file()
     assert list((package / "__pycache__").glob("plugin.*.pyc"))  # compiled by conda
+    assert (package / CATALOG).with_suffix(".mo").is_file()  # Chinese from a conda package
 
     helped = conda_in(base, sandbox, "tuna", "--help")
     assert helped.returncode == 0, helped.stderr
@@ -129,3 +133,21 @@ def test_wheel_carries_the_conda_entry_point(channel):
         entry_points = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
         text = zf.read(entry_points).decode()
     assert "[conda]" in text and "conda-tuna = conda_tuna.plugin" in text
+
+
+def test_wheel_carries_the_compiled_catalog(channel):
+    """The wheel (and so the conda package and the recipe's pip build) holds the zh_CN .mo
+    compiled by hatch_build.py, translating as the .po does, and no .po to compete with it."""
+    chan, _version = channel
+    wheel = build_wheel(chan)
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        mo = zf.read(f"conda_tuna/{CATALOG}.mo")
+    assert not [n for n in names if n.endswith((".po", ".pot"))], names
+    from conda_tuna.i18n import catalog
+
+    po = Path(__file__).resolve().parents[2] / "conda_tuna" / f"{CATALOG}.po"
+    built = gettext.GNUTranslations(io.BytesIO(mo))
+    source = gettext.GNUTranslations(io.BytesIO(catalog.compile_po(po.read_text("utf-8"))))
+    assert {k: v for k, v in built._catalog.items() if k} \
+        == {k: v for k, v in source._catalog.items() if k}

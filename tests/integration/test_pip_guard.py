@@ -203,7 +203,7 @@ def test_env_update_from_file_warns_for_the_files_environment(sandbox, tmp_path)
     spec = tmp_path / "environment.yml"
     spec.write_text("name: work\nchannels:\n  - defaults\ndependencies:\n  - tunaboth\n")
     result = sandbox.run("env", "update", "-f", str(spec)).check()
-    assert f"into {env}, which holds 1 package(s) installed by pip: tunapip 1.0" in (
+    assert f"into {env}, which holds 1 package installed by pip: tunapip 1.0" in (
         result.stderr)
     assert installer(env, "tunaboth", "1.5") == "conda"
 

@@ -32,8 +32,6 @@ SOLVERS = ("classic", "libmamba", "rattler")
 _LIBMAMBA_26_MIN_CONDA = (26, 5)
 #: conda-rattler-solver 0.2 needs conda >= 26.7 (its changelog: the shards API it uses).
 _RATTLER_02_MIN_CONDA = (26, 7)
-#: The caller's variables that choose conda-tuna's language (gettext's order, LANG last).
-_LOCALE_VARS = frozenset({"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"})
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -163,9 +161,11 @@ class CondaSandbox:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("CONDA", "_CONDA", "PIP_", "UV_", "XDG_CONFIG",
-                                    "XDG_CACHE")) and k not in _LOCALE_VARS}
+                                    "XDG_CACHE", "LC_", "LANG"))}
         env.update({
-            "LANG": "C.UTF-8",  # messages in English unless a test asks for another language
+            # a neutral locale (English messages) whatever the caller's is; a test that
+            # wants another language sets LANG/LANGUAGE/LC_* in extra_env
+            "LANG": "C.UTF-8",
             "HOME": str(self.home),
             "XDG_CACHE_HOME": str(self.base / "cache"),  # conda-tuna's health cache, per test
             "USERPROFILE": str(self.home),

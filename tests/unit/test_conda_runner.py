@@ -76,12 +76,24 @@ def test_a_prelude_runs_conda_as_python_m_conda_does(tmp_path):
         "PRELUDE = 1\n\nimport sys\nfrom conda.cli import main\nsys.exit(main())\n"
 
 
-def test_runs_in_english_whatever_the_callers_locale(monkeypatch, tmp_path):
-    for name, value in (("LANGUAGE", "zh_CN:en"), ("LC_ALL", "zh_CN.UTF-8"),
-                        ("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "zh_CN.UTF-8")):
+def test_sandbox_locale_is_neutral_whatever_the_callers(monkeypatch, tmp_path):
+    """conda-tuna speaks English in every sandboxed run unless the test chooses a locale."""
+    for name, value in {"LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:en", "LC_ALL": "zh_CN.UTF-8",
+                        "LC_MESSAGES": "zh_CN.UTF-8",
+                        "CONDA_PLUGINS_TUNA_LANGUAGE": "zh_CN"}.items():
         monkeypatch.setenv(name, value)
     env = CondaSandbox(tmp_path).env()
     assert env["LANG"] == "C.UTF-8"
-    assert not {"LANGUAGE", "LC_ALL", "LC_MESSAGES"} & set(env)
+    assert not {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "CONDA_PLUGINS_TUNA_LANGUAGE"} & set(env)
     chinese = CondaSandbox(tmp_path, extra_env={"LANG": "zh_CN.UTF-8"}).env()
-    assert chinese["LANG"] == "zh_CN.UTF-8"  # a test asking for Chinese gets it
+    assert chinese["LANG"] == "zh_CN.UTF-8"
+
+
+def test_the_test_process_starts_in_a_neutral_locale():
+    import os
+
+    from conda_tuna import i18n
+
+    assert os.environ.get("LANG") == "C.UTF-8"
+    assert not {"LANGUAGE", "LC_ALL", "LC_MESSAGES"} & set(os.environ)
+    assert i18n.current_language() == i18n.ENGLISH

@@ -104,6 +104,6 @@ def test_policy_and_warning_text():
     dists = [env_packages.PythonDist(f"p{i}", "1.0", "pip", None, 0) for i in range(14)]
     warn = pip_guard.pip_packages_warning("/e", "env_update", dists, strict=False)
     assert "warning" in warn and "`conda env update`" in warn and "p11 1.0 ..." in warn
-    assert "14 package(s)" in warn and "p13" not in warn
+    assert "14 packages" in warn and "p13" not in warn
     strict = pip_guard.pip_packages_warning("/e", "install", dists[:1], strict=True)
     assert "refusing" in strict and "CONDA_PLUGINS_TUNA_PIP_POLICY=warn conda install" in strict
