@@ -38,6 +38,8 @@ _X86_MAC_WIN = frozenset({"noarch", "linux-64", "osx-64", "win-64"})
 
 #: Anaconda's own repository (`defaults`) under <root>/anaconda/pkgs/<name>.
 PKGS_CHANNELS = ("main", "r", "msys2", "free")
+#: The pkgs channels `defaults` stands for outside Windows (what `mirrors` reports coverage of).
+DEFAULTS_CHANNELS = ("main", "r")
 
 # anaconda.org channels TUNA mirrors under <root>/anaconda/cloud/<channel>, with the subdirs
 # each one carries (TUNA's sync script, 2026). Combinations absent upstream simply 404.
