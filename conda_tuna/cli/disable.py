@@ -157,24 +157,12 @@ def execute(args: Namespace) -> int:
             print(_("That file was written by conda-tuna 0.1 (it rewrote channel URLs to the "
                     "mirror); environments created with it still name the mirror in their "
                     "records."))
-    for item in pip:  # type: ignore[union-attr]
-        how = str(item["how"])
-        if dry:
-            text = _PIP_HOW_DRY.get(how, N_("Would restore pip config {file}."))
-        else:
-            text = _PIP_HOW.get(how, N_("pip config {file}: {how}."))
-        print(_(text).format(file=item["file"], how=how))
-        if item.get("backup") and not dry:
-            print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))
-    for item in uv:  # type: ignore[union-attr]
-        how = str(item["how"])
-        if dry:
-            text = _UV_HOW_DRY.get(how, N_("Would restore uv config {file}."))
-        else:
-            text = _UV_HOW.get(how, N_("uv config {file}: {how}."))
-        print(_(text).format(file=item["file"], how=how))
-        if item.get("backup") and not dry:
-            print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))
+    pip_texts = (_PIP_HOW_DRY, N_("Would restore pip config {file}."),
+                 _PIP_HOW, N_("pip config {file}: {how}."))
+    uv_texts = (_UV_HOW_DRY, N_("Would restore uv config {file}."),
+                _UV_HOW, N_("uv config {file}: {how}."))
+    for items, texts in ((pip, pip_texts), (uv, uv_texts)):
+        _print_restored(items, texts, dry)  # type: ignore[arg-type]
     for path in result["pip_markers_removed"]:  # type: ignore[union-attr]
         text = _("Would remove pip marker {path}.") if dry else _("Removed pip marker {path}.")
         print(text.format(path=path))
@@ -183,3 +171,14 @@ def execute(args: Namespace) -> int:
     if removed and not dry:
         print(_("conda now uses your own configuration again, exactly as before `enable`."))
     return 0
+
+
+def _print_restored(items: list[dict[str, object]], texts: tuple, dry: bool) -> None:
+    """One line per pip/uv file disable restored (or would restore), and where a backup is."""
+    dry_map, dry_default, done_map, done_default = texts
+    for item in items:
+        how = str(item["how"])
+        text = dry_map.get(how, dry_default) if dry else done_map.get(how, done_default)
+        print(_(text).format(file=item["file"], how=how))
+        if item.get("backup") and not dry:
+            print(_("  Its original is saved as {backup}.").format(backup=item["backup"]))

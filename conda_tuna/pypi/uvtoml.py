@@ -40,6 +40,7 @@ from pathlib import Path
 
 from ..base.urls import redact
 from ..i18n import _
+from .pipconf import _lines, _newline  # one line splitter for both byte-level editors
 
 try:  # Python 3.11+
     import tomllib as _toml
@@ -60,7 +61,6 @@ KEY = "index-url"
 PYPI = "https://pypi.org/simple"
 BOM = "\ufeff"
 _OURS = "# conda-tuna"  # every line conda-tuna adds or marks starts with this
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _ROOT_KEY = re.compile(r"""[ \t]*(?:index-url|"index-url"|'index-url')[ \t]*=""")
 _HEADER = re.compile(r"[ \t]*\[")
 #: how far a multi-line value is followed (a broken file is not scanned quadratically)
@@ -110,16 +110,6 @@ def truthy(value: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- editing
-def _lines(text: str) -> list[str]:
-    return _LINE.findall(text)
-
-
-def _newline(text: str) -> str:
-    if "\r\n" in text:
-        return "\r\n"
-    return "\r" if "\r" in text and "\n" not in text else "\n"
-
-
 def _escape(line: str) -> str:
     """A user's line that looks like one of conda-tuna's is escaped, so that stripping
     conda-tuna's lines later gives exactly the user's text back."""
