@@ -429,3 +429,18 @@ class MirrorServer:
     def clear(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    def mark(self) -> tuple[int, list[tuple[Fault, int | None]]]:
+        """The log's length and each fault's remaining `times`, for :meth:`rewind`."""
+        with self._lock:
+            faults = [*self.faults.values(), *self.suffix_faults.values()]
+            return len(self.requests), [(f, f.times) for f in faults]
+
+    def rewind(self, mark: tuple[int, list[tuple[Fault, int | None]]]) -> None:
+        """Forget the requests made since `mark` and give back the faults they used up, as
+        if the command that made them never ran (a run the test harness repeats)."""
+        length, faults = mark
+        with self._lock:
+            del self.requests[length:]
+            for fault, times in faults:
+                fault.times = times

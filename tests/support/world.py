@@ -70,6 +70,7 @@ class World:
         upath.write_text(json.dumps({root: self.upstream.url for root in UPSTREAM_ROOTS}))
         sandbox.extra_env["CONDA_TUNA_MIRRORS_OVERRIDE"] = str(mpath)
         sandbox.extra_env["CONDA_TUNA_UPSTREAMS_OVERRIDE"] = str(upath)
+        sandbox.servers.extend(s for s in self.servers if s not in sandbox.servers)
 
     def condarc(self, channels: tuple[str, ...] = ("defaults",), extra: str = "") -> str:
         """A ~/.condarc whose channel names resolve to the loopback upstream."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from tests.support import conda_runner
 from tests.support.conda_runner import CondaSandbox
 
@@ -47,12 +49,72 @@ def test_version_gates(monkeypatch):
     assert conda_runner.solver_missing_reason("rattler") is None
 
 
-def test_only_a_shutdown_abort_is_retried():
+def test_only_a_native_crash_is_retried():
     finalizing = ("Fatal Python error: PyGILState_Release: thread state 0x1 must be current "
                   "when releasing\nPython runtime state: finalizing (tstate=0x2)\n")
-    assert conda_runner.aborted_while_finalizing(-6, finalizing)
-    assert not conda_runner.aborted_while_finalizing(1, finalizing)
-    assert not conda_runner.aborted_while_finalizing(-6, "Fatal Python error: Segfault\n")
+    assert conda_runner.died_of_signal(-6, finalizing)
+    assert conda_runner.died_of_signal(-11, "Fatal Python error: Segmentation fault\n")
+    assert not conda_runner.died_of_signal(1, finalizing)
+    assert not conda_runner.died_of_signal(-11, "")  # no report: not Python's crash
+    assert not conda_runner.died_of_signal(-9, "Fatal Python error: x\n")  # killed from outside
+
+
+class _Log:
+    """A server stand-in with the mark/rewind protocol of tests.support.mirror.MirrorServer."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = ["before"]
+
+    def mark(self) -> int:
+        return len(self.requests)
+
+    def rewind(self, mark: int) -> None:
+        del self.requests[mark:]
+
+
+def _crash_once(sandbox, log: _Log, codes: list[int]):
+    """A `_spawn` that changes the sandbox and the log like conda would, then exits with the
+    next of `codes` (a crash report on stderr for negative ones)."""
+    runs = []
+
+    def spawn(cmd, timeout, stdin):
+        runs.append(sorted(p.name for p in sandbox.base.rglob("*")))
+        (sandbox.base / "pkgs" / f"cache-{len(runs)}").write_text("written by a run")
+        log.requests.append(f"run {len(runs)}")
+        code = codes[len(runs) - 1]
+        err = "Fatal Python error: Segmentation fault\n" if code < 0 else ""
+        return subprocess.CompletedProcess(cmd, code, "out", err)
+
+    return spawn, runs
+
+
+def test_a_crashed_rattler_run_is_repeated_from_the_same_start(tmp_path, monkeypatch, capsys):
+    """The repeated run sees the files and the server log as they were before the first."""
+    sandbox = conda_runner.CondaSandbox(tmp_path, solver="rattler")
+    log = _Log()
+    sandbox.servers.append(log)
+    spawn, runs = _crash_once(sandbox, log, [-11, 0])
+    monkeypatch.setattr(sandbox, "_spawn", spawn)
+    result = sandbox.run("create", "-n", "x", "--dry-run")
+    assert result.returncode == 0
+    assert runs[0] == runs[1]  # the first run's file was taken away again
+    assert sorted(p.name for p in (tmp_path / "pkgs").iterdir()) == ["cache-2"]
+    assert log.requests == ["before", "run 2"]
+    assert "running it again" in capsys.readouterr().out
+
+
+def test_a_crash_is_repeated_once_only_and_only_under_rattler(tmp_path, monkeypatch):
+    sandbox = conda_runner.CondaSandbox(tmp_path, solver="rattler")
+    log = _Log()
+    spawn, runs = _crash_once(sandbox, log, [-11, -11, 0])
+    monkeypatch.setattr(sandbox, "_spawn", spawn)
+    assert sandbox.run("info").returncode == -11
+    assert len(runs) == 2
+    classic = conda_runner.CondaSandbox(tmp_path / "c", solver="classic")
+    spawn, runs = _crash_once(classic, log, [-11, 0])
+    monkeypatch.setattr(classic, "_spawn", spawn)
+    assert classic.run("info").returncode == -11
+    assert len(runs) == 1
 
 
 def test_without_hooks_hides_hook_specifications_like_an_older_conda():

@@ -56,6 +56,19 @@ def test_server_logs_and_injects_faults(tree):
         assert server.paths()[0] == "/anaconda/pkgs/main/noarch/repodata.json"
 
 
+def test_rewind_forgets_requests_and_gives_back_one_shot_faults(tree):
+    """What a repeated conda run (tests/support/conda_runner.py) relies on."""
+    url = "/anaconda/pkgs/main/noarch/repodata.json"
+    with MirrorServer(tree.root) as server:
+        get(server.url + "/missing")
+        server.suffix_faults["repodata.json"] = Fault(status=503, times=1)
+        mark = server.mark()
+        assert [get(server.url + url)[0] for _ in range(2)] == [503, 200]
+        server.rewind(mark)
+        assert server.paths() == ["/missing"]
+        assert [get(server.url + url)[0] for _ in range(2)] == [503, 200]
+
+
 def test_stop_returns_at_once_and_releases_hanging_handlers(tree):
     """stop() wakes the accept loop and every handler a Fault(hang=True) holds, so a test's
     teardown does not wait for a poll interval or a 60 s hang."""
