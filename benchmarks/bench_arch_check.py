@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.conda_runner import aborted_while_finalizing, installed_solvers
+from tests.support.conda_runner import died_of_signal, installed_solvers
 from tests.support.mirror import MirrorServer
 
 CHANNEL = "anaconda/cloud/conda-forge"
@@ -236,6 +236,8 @@ def conda_env(home: Path, solver: str, mode: str) -> dict[str, str]:
                 "CONDA_NOTIFY_OUTDATED_CONDA": "false", "CONDA_REPORT_ERRORS": "false",
                 "XDG_CACHE_HOME": str(home / "cache"), "NO_PROXY": "127.0.0.1",
                 "no_proxy": "127.0.0.1"})
+    if solver == "rattler":  # its rare crash at exit must say "Fatal Python error" to be retried
+        env["PYTHONFAULTHANDLER"] = "1"
     return env
 
 
@@ -253,7 +255,7 @@ def create(server: MirrorServer, specs: list[str], env: dict[str, str]) -> Run:
             out.seek(0)
             text = out.read().decode(errors="replace")
         code = os.waitstatus_to_exitcode(status)
-        if not aborted_while_finalizing(code, text):  # py-rattler's rare abort at exit
+        if not died_of_signal(code, text):  # py-rattler's rare crash at exit
             break
     hook = diagnosis = 0.0
     for line in text.splitlines():

@@ -19,62 +19,30 @@ Only loopback servers are contacted (tests/support/world.py).
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import standard_mirror_tree
-from tests.support.conda_runner import CondaSandbox
+from tests.support.conda_runner import CondaSandbox, installed_solvers
 from tests.support.mirror import Fault
 from tests.support.world import World, start_world, upstream_twin
 
 SPECS = ("tunatest-app", "cf-tool")
 
 
-def installed_solvers() -> list[str]:
-    import importlib.util
-
-    found = ["classic"]
-    if importlib.util.find_spec("conda_libmamba_solver") and importlib.util.find_spec(
-            "libmambapy"):
-        found.append("libmamba")
-    if importlib.util.find_spec("conda_rattler_solver"):
-        found.append("rattler")
-    return found
-
-
-def _child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(sandbox: CondaSandbox, world: World, prefix: Path) -> tuple[float, int, float]:
-    """Wall seconds, requests (all servers) and CPU seconds of one `conda create --dry-run`."""
+    """Wall seconds, requests (all servers) and CPU seconds of one `conda create --dry-run`
+    (the sandbox repeats a run py-rattler crashed at exit, and times only the one kept)."""
     before = sum(len(s.requests) for s in world.servers)
-    cpu = _child_cpu()
-    start = time.perf_counter()
-    result = sandbox.run("create", "-p", str(prefix), "--dry-run", "-y", *SPECS)
-    seconds = time.perf_counter() - start
-    cpu = _child_cpu() - cpu
-    if not aborted_at_exit(result):
-        result.check()
+    result = sandbox.run("create", "-p", str(prefix), "--dry-run", "-y", *SPECS).check()
     after = sum(len(s.requests) for s in world.servers)
-    return seconds, after - before, cpu
-
-
-def aborted_at_exit(result) -> bool:
-    """py-rattler 0.26 (conda-rattler-solver 0.2) sometimes aborts in Python's shutdown after
-    conda finished ("Fatal Python error: PyGILState_Release ... finalizing"): the command's
-    work is done, only its exit status is lost."""
-    return result.returncode == -6 and "Python runtime state: finalizing" in result.stderr \
-        and "DryRunExit" in result.output
+    return result.seconds, after - before, result.cpu_seconds
 
 
 def hand_condarc(world: World) -> str:

@@ -18,11 +18,13 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +120,10 @@ class CondaResult:
     returncode: int
     stdout: str
     stderr: str
+    #: wall and CPU seconds of the conda process that gave this result (for benchmarks;
+    #: a repeated run's first attempt and the sandbox's own bookkeeping are not counted)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def output(self) -> str:
@@ -200,8 +206,7 @@ class CondaSandbox:
         cmd = [sys.executable, "-m", "conda", *args] if not self.prelude else \
             [sys.executable, "-c", self.prelude + _RUN_CONDA, *args]
         if self.solver != "rattler":
-            proc = self._spawn(cmd, timeout, stdin)
-            return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+            return self._spawn(cmd, args, timeout, stdin)
         # py-rattler 0.26 (conda-rattler-solver 0.2.0) sometimes dies of SIGABRT or SIGSEGV in
         # Python's shutdown, after conda has finished ("Fatal Python error: PyGILState_Release
         # ... Python runtime state: finalizing"); the exit status is then lost. Measured with
@@ -211,23 +216,32 @@ class CondaSandbox:
         servers = [(server, server.mark()) for server in self.servers]
         with tempfile.TemporaryDirectory(prefix="conda-sandbox-") as saved:
             _copy_tree(self.base, Path(saved))
-            proc = self._spawn(cmd, timeout, stdin)
-            if died_of_signal(proc.returncode, proc.stderr):
-                print(f"conda {' '.join(args)}: died of signal {-proc.returncode} "
+            result = self._spawn(cmd, args, timeout, stdin)
+            if died_of_signal(result.returncode, result.stderr):
+                print(f"conda {' '.join(args)}: died of signal {-result.returncode} "
                       f"(py-rattler at exit); running it again from the same start")
                 _restore_tree(Path(saved), self.base)
                 for server, mark in servers:
                     server.rewind(mark)
-                proc = self._spawn(cmd, timeout, stdin)
-        return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+                result = self._spawn(cmd, args, timeout, stdin)
+        return result
 
-    def _spawn(self, cmd: list[str], timeout: float,
-               stdin: str | None) -> subprocess.CompletedProcess[str]:
+    def _spawn(self, cmd: list[str], args: tuple[str, ...], timeout: float,
+               stdin: str | None) -> CondaResult:
         env = self.env()
         if self.solver == "rattler":
             env.setdefault("PYTHONFAULTHANDLER", "1")  # a segfault says where it happened
-        return subprocess.run(cmd, env=env, capture_output=True, text=True,
+        cpu, start = _children_cpu(), time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
                               timeout=timeout, input=stdin, cwd=self.base)
+        return CondaResult(list(args), proc.returncode, proc.stdout, proc.stderr,
+                           time.perf_counter() - start, _children_cpu() - cpu)
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by this process's waited-for children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _copy_tree(source: Path, target: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 from tests.support import conda_runner
 from tests.support.conda_runner import CondaSandbox
 
@@ -77,13 +75,13 @@ def _crash_once(sandbox, log: _Log, codes: list[int]):
     next of `codes` (a crash report on stderr for negative ones)."""
     runs = []
 
-    def spawn(cmd, timeout, stdin):
+    def spawn(cmd, args, timeout, stdin):
         runs.append(sorted(p.name for p in sandbox.base.rglob("*")))
         (sandbox.base / "pkgs" / f"cache-{len(runs)}").write_text("written by a run")
         log.requests.append(f"run {len(runs)}")
         code = codes[len(runs) - 1]
         err = "Fatal Python error: Segmentation fault\n" if code < 0 else ""
-        return subprocess.CompletedProcess(cmd, code, "out", err)
+        return conda_runner.CondaResult(list(args), code, "out", err)
 
     return spawn, runs
 
