@@ -53,7 +53,7 @@ def _warn_old_drop_ins() -> None:
     Reads conda's already-parsed configuration (no file access, nothing heavy imported):
     this runs before every fetching command.
     """
-    from .config.dropin import FILE_NAME, OLD_ROUTING_KEYS
+    from .config.names import FILE_NAME, OLD_ROUTING_KEYS
 
     for source, raw in context.raw_data.items():
         if str(source).endswith(FILE_NAME) and any(key in raw for key in OLD_ROUTING_KEYS):

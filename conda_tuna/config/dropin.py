@@ -24,10 +24,10 @@ from ..base import yamltext
 from ..base.errors import TunaError
 from ..base.journal import Change
 from ..i18n import _
+from .names import FILE_NAME, OLD_ROUTING_KEYS
 
 # architecture: pure
 
-FILE_NAME = "conda-tuna.yml"
 META_PREFIX = "# conda-tuna-meta: "
 HEADER = (
     "# Written by conda-tuna: routes conda through a package mirror.\n"
@@ -36,12 +36,8 @@ HEADER = (
 )
 SCOPES = ("user", "system", "env")
 FEATURE = "dropin"  # the journal's name for this file
-
-
-#: What conda-tuna 0.1's drop-in set to re-point channels at the mirror (it rewrote channel
-#: URLs, so the mirror ended up in conda's records). Today's drop-in sets none of them.
-OLD_ROUTING_KEYS = ("custom_channels", "custom_multichannels", "default_channels",
-                    "migrated_custom_channels", "repodata_use_shards")
+# FILE_NAME and OLD_ROUTING_KEYS (what conda-tuna 0.1's drop-in set to re-point channels at
+# the mirror; today's sets none of them) live in config/names.py, which every command reads.
 
 
 @dataclass

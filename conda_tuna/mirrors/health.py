@@ -29,7 +29,6 @@ No conda import: the conda adapter is ``mirrors/adapter.py``.
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import os
 import ssl
@@ -286,6 +285,8 @@ class FetchError(TunaError):
 def _read_body(resp, limit: int) -> bytes:
     data = resp.read(limit)
     if (resp.headers.get("Content-Encoding") or "").lower() == "gzip":
+        import gzip  # a status file only; most commands never fetch one
+
         data = gzip.decompress(data)
     return data
 
