@@ -33,6 +33,8 @@ SOLVER_ENV = "CONDA_TUNA_TEST_SOLVER"
 #: Environment variable that turns "conda is not importable" from a skip into an error (CI).
 REQUIRE_CONDA_ENV = "CONDA_TUNA_REQUIRE_CONDA"
 SOLVERS = ("classic", "libmamba", "rattler")
+#: How often a rattler run that py-rattler crashed at exit is repeated (see CondaSandbox.run).
+RATTLER_REPEATS = 2
 #: conda-libmamba-solver 26.x runs on conda >= 26.5 only (its README and wheel say so).
 _LIBMAMBA_26_MIN_CONDA = (26, 5)
 #: conda-rattler-solver 0.2 needs conda >= 26.7 (its changelog: the shards API it uses).
@@ -211,13 +213,17 @@ class CondaSandbox:
         # Python's shutdown, after conda has finished ("Fatal Python error: PyGILState_Release
         # ... Python runtime state: finalizing"); the exit status is then lost. Measured with
         # plain conda, conda-tuna not enabled: 1 run in 100. Not conda-tuna's doing, so the run
-        # is repeated once -- from the same start: the sandbox's files and the servers' logs
-        # and one-shot faults are put back first, so the test sees one run, not two.
+        # is repeated (at most RATTLER_REPEATS times: a leg makes hundreds of solving runs, so
+        # two crashes of one command in a row do happen) -- each time from the same start: the
+        # sandbox's files and the servers' logs and one-shot faults are put back first, so the
+        # test sees one run.
         servers = [(server, server.mark()) for server in self.servers]
         with tempfile.TemporaryDirectory(prefix="conda-sandbox-") as saved:
             _copy_tree(self.base, Path(saved))
             result = self._spawn(cmd, args, timeout, stdin)
-            if died_of_signal(result.returncode, result.stderr):
+            for _ in range(RATTLER_REPEATS):
+                if not died_of_signal(result.returncode, result.stderr):
+                    break
                 print(f"conda {' '.join(args)}: died of signal {-result.returncode} "
                       f"(py-rattler at exit); running it again from the same start")
                 _restore_tree(Path(saved), self.base)

@@ -101,13 +101,19 @@ def test_a_crashed_rattler_run_is_repeated_from_the_same_start(tmp_path, monkeyp
     assert "running it again" in capsys.readouterr().out
 
 
-def test_a_crash_is_repeated_once_only_and_only_under_rattler(tmp_path, monkeypatch):
+def test_a_crash_is_repeated_at_most_twice_and_only_under_rattler(tmp_path, monkeypatch):
     sandbox = conda_runner.CondaSandbox(tmp_path, solver="rattler")
     log = _Log()
-    spawn, runs = _crash_once(sandbox, log, [-11, -11, 0])
+    sandbox.servers.append(log)
+    spawn, runs = _crash_once(sandbox, log, [-6, -11, 0])
     monkeypatch.setattr(sandbox, "_spawn", spawn)
-    assert sandbox.run("info").returncode == -11
-    assert len(runs) == 2
+    assert sandbox.run("info").returncode == 0
+    assert len(runs) == 3 and log.requests == ["before", "run 3"]
+    again = conda_runner.CondaSandbox(tmp_path / "r", solver="rattler")
+    spawn, runs = _crash_once(again, log, [-11, -11, -11, 0])
+    monkeypatch.setattr(again, "_spawn", spawn)
+    assert again.run("info").returncode == -11  # a command that keeps crashing fails
+    assert len(runs) == 1 + conda_runner.RATTLER_REPEATS
     classic = conda_runner.CondaSandbox(tmp_path / "c", solver="classic")
     spawn, runs = _crash_once(classic, log, [-11, 0])
     monkeypatch.setattr(classic, "_spawn", spawn)
