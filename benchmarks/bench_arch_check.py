@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.conda_runner import died_of_signal, installed_solvers
+from tests.support.conda_runner import RATTLER_REPEATS, died_of_signal, installed_solvers
 from tests.support.mirror import MirrorServer
 
 CHANNEL = "anaconda/cloud/conda-forge"
@@ -245,7 +245,7 @@ def create(server: MirrorServer, specs: list[str], env: dict[str, str]) -> Run:
     """One `conda create --dry-run`, measured: wall, CPU of the child (wait4), requests."""
     cmd = [sys.executable, "-c", _PRELUDE, "create", "--dry-run", "-n", "bench",
            "--override-channels", "-c", f"{server.url}/{CHANNEL}", *specs]
-    for _attempt in range(2):
+    for _attempt in range(1 + RATTLER_REPEATS):  # as the test sandbox does
         server.clear()
         with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
